@@ -1,0 +1,52 @@
+/**
+ * The `sonde` command: dispatches to one module per subcommand. Library errors
+ * (SondeError) are printed as one line naming what was wrong, never as a stack trace.
+ */
+import { SondeError } from "../errors.js";
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  statetest: {
+    summary: "run state tests (ethereum/tests, execution-spec-tests)",
+    load: async () => (await import("./statetest.js")).statetestCommand,
+  },
+  txtest: {
+    summary: "run ethereum/tests TransactionTests",
+    load: async () => (await import("./txtest.js")).txtestCommand,
+  },
+  run: {
+    summary: "run EVM code (like go-ethereum's `evm run`)",
+    load: async () => (await import("./run.js")).runCommand,
+  },
+};
+
+function usage(): string {
+  const lines = ["usage: sonde <command> [options]", "", "commands:"];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push("", "`sonde <command> --help` describes a command's options.");
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`sonde: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (err) {
+    if (err instanceof SondeError) {
+      process.stderr.write(`sonde ${name}: ${err.message}\n`);
+      if (err.details) process.stderr.write(`  ${err.details}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
