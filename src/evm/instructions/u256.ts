@@ -1,0 +1,56 @@
+/** 256-bit word helpers over bigint (EVM words are unsigned; signed ops use two's complement). */
+export const MOD256 = 1n << 256n;
+export const MASK256 = MOD256 - 1n;
+export const SIGN_BIT = 1n << 255n;
+export const ADDRESS_MASK = (1n << 160n) - 1n;
+
+export function toSigned(x: bigint): bigint {
+  return x >= SIGN_BIT ? x - MOD256 : x;
+}
+
+export function fromSigned(x: bigint): bigint {
+  return x < 0n ? x + MOD256 : x;
+}
+
+/** Modular exponentiation base^exp mod 2^256 by square-and-multiply. */
+export function expMod256(base: bigint, exp: bigint): bigint {
+  let result = 1n;
+  base &= MASK256;
+  while (exp > 0n) {
+    if (exp & 1n) result = (result * base) & MASK256;
+    exp >>= 1n;
+    if (exp > 0n) base = (base * base) & MASK256;
+  }
+  return result;
+}
+
+/** Number of bytes needed to represent x (0 for 0). */
+export function byteLength(x: bigint): number {
+  if (x === 0n) return 0;
+  return (x.toString(16).length + 1) >> 1;
+}
+
+export function signExtend(byteIndex: bigint, x: bigint): bigint {
+  if (byteIndex >= 31n) return x;
+  const bit = Number(byteIndex) * 8 + 7;
+  const mask = (1n << BigInt(bit + 1)) - 1n;
+  const v = x & mask;
+  return (v >> BigInt(bit)) & 1n ? (v | (MASK256 ^ mask)) : v;
+}
+
+export function byteAt(index: bigint, x: bigint): bigint {
+  if (index >= 32n) return 0n;
+  return (x >> BigInt(248 - Number(index) * 8)) & 0xffn;
+}
+
+export function sar(shift: bigint, x: bigint): bigint {
+  const neg = x >= SIGN_BIT;
+  if (shift >= 256n) return neg ? MASK256 : 0n;
+  return fromSigned(toSigned(x) >> shift);
+}
+
+/** Count of leading zero bits (EIP-7939 CLZ); 256 for 0. */
+export function clz(x: bigint): bigint {
+  if (x === 0n) return 256n;
+  return BigInt(256 - x.toString(2).length);
+}

@@ -1,0 +1,96 @@
+/**
+ * Executes code as a single message call on a fresh state, as go-ethereum's `evm run`
+ * does: the code is placed at a receiver account and called by a sender account with
+ * the given input, gas and value; no transaction validation, no intrinsic gas.
+ */
+import type { BlockContext } from "../evm/context.js";
+import { EVM } from "../evm/evm.js";
+import { Fork, LATEST_FORK } from "../evm/forks.js";
+import { blobBaseFee, blobScheduleFor } from "../block/blobs.js";
+import type { Address } from "../primitives/hex.js";
+import { type AccountData, MemoryState, StateDB } from "../state/statedb.js";
+import { CallKind, type Hooks } from "../tracing/hooks.js";
+
+/** "sender" and "receiver" in ASCII, as go-ethereum's runtime uses. */
+export const DEFAULT_SENDER: Address = "0x0000000000000000000000000000000073656e646572";
+export const DEFAULT_RECEIVER: Address = "0x0000000000000000000000000000007265636569766572";
+
+export interface CallOptions {
+  code: Uint8Array;
+  input?: Uint8Array;
+  gas?: bigint;
+  value?: bigint;
+  fork?: Fork;
+  /** Accounts to start from (a genesis-style alloc, already parsed). */
+  prestate?: MemoryState;
+  sender?: Address;
+  receiver?: Address;
+  hooks?: Hooks | null;
+}
+
+export interface CallOutput {
+  returnData: Uint8Array;
+  gasUsed: bigint;
+  error: string | null;
+  /** The state after the call (for inspection or dumps). */
+  state: StateDB;
+}
+
+export const DEFAULT_GAS = 10_000_000_000n;
+
+export function defaultBlock(fork: Fork): BlockContext {
+  return {
+    coinbase: "0x0000000000000000000000000000000000000000",
+    number: 1n,
+    timestamp: 1n,
+    gasLimit: 30_000_000n,
+    difficulty: 0n,
+    prevRandao: 0n,
+    baseFee: 0n,
+    blobBaseFee: blobBaseFee(0n, blobScheduleFor(fork)),
+    chainId: 1n,
+    getBlockHash: () => 0n,
+  };
+}
+
+export function executeCall(opts: CallOptions): CallOutput {
+  const fork = opts.fork ?? LATEST_FORK;
+  const base = opts.prestate ?? new MemoryState();
+  const sender = opts.sender ?? DEFAULT_SENDER;
+  const receiver = opts.receiver ?? DEFAULT_RECEIVER;
+  const value = opts.value ?? 0n;
+  const gas = opts.gas ?? DEFAULT_GAS;
+  // The receiver gets the code on top of whatever the prestate says about it.
+  const backend = new MemoryState();
+  for (const [a, d] of base.accounts) backend.accounts.set(a, d);
+  const prev: AccountData | undefined = backend.accounts.get(receiver);
+  backend.accounts.set(receiver, {
+    nonce: prev?.nonce ?? 0n,
+    balance: prev?.balance ?? 0n,
+    code: opts.code,
+    storage: prev?.storage ?? new Map(),
+  });
+  if (value > 0n) {
+    const s = backend.accounts.get(sender);
+    const needed = value;
+    backend.accounts.set(sender, {
+      nonce: s?.nonce ?? 0n,
+      balance: (s?.balance ?? 0n) < needed ? needed : s!.balance,
+      code: s?.code ?? new Uint8Array(0),
+      storage: s?.storage ?? new Map(),
+    });
+  }
+  const state = new StateDB(backend);
+  const hooks = opts.hooks ?? null;
+  state.hooks = hooks;
+  state.beginTransaction();
+  const evm = new EVM(state, defaultBlock(fork), { origin: sender, gasPrice: 0n, blobHashes: [] }, fork, hooks);
+  if (fork >= Fork.Berlin) {
+    state.warmAddress(sender);
+    state.warmAddress(receiver);
+    for (const p of evm.precompiles.keys()) state.warmAddress(p);
+  }
+  const gasNum = gas > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(gas);
+  const r = evm.call(CallKind.CALL, sender, receiver, receiver, opts.input ?? new Uint8Array(0), gasNum, value, false, 0);
+  return { returnData: r.output, gasUsed: BigInt(gasNum - r.gasLeft), error: r.error, state };
+}

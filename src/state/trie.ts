@@ -1,0 +1,138 @@
+/**
+ * Merkle-Patricia trie roots, computed from a complete set of key/value pairs.
+ *
+ * Sonde keeps state in maps and hashes it when a root is asked for, so it only needs a
+ * root builder, not a mutable trie: keys are sorted once and the trie is built bottom-up
+ * in one pass. Hand-written because it is a few dozen lines and sits on the state-root
+ * path of every test.
+ */
+import { keccak256 } from "../primitives/keccak.js";
+import { rlpEncode, type RlpInput } from "../primitives/rlp.js";
+
+export const EMPTY_TRIE_ROOT = keccak256(rlpEncode(new Uint8Array(0)));
+
+function toNibbles(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length * 2);
+  for (let i = 0; i < key.length; i++) {
+    out[2 * i] = key[i]! >> 4;
+    out[2 * i + 1] = key[i]! & 15;
+  }
+  return out;
+}
+
+function hexPrefix(nibbles: Uint8Array, start: number, end: number, leaf: boolean): Uint8Array {
+  const len = end - start;
+  const odd = len & 1;
+  const out = new Uint8Array((len >> 1) + 1);
+  out[0] = ((leaf ? 2 : 0) + odd) << 4;
+  let n = start;
+  if (odd) out[0]! |= nibbles[n++]!;
+  for (let i = 1; n < end; i++, n += 2) out[i] = (nibbles[n]! << 4) | nibbles[n + 1]!;
+  return out;
+}
+
+/** A node reference: the node's RLP when shorter than 32 bytes, else its hash. */
+function ref(encoded: Uint8Array): RlpInput | Uint8Array {
+  return encoded.length < 32 ? RAW(encoded) : keccak256(encoded);
+}
+
+// Embedded nodes are inserted as already-encoded RLP. We mark them so the encoder
+// splices them in verbatim.
+const RAW_MARK = Symbol("raw");
+type Raw = Uint8Array & { [RAW_MARK]?: true };
+function RAW(bytes: Uint8Array): Raw {
+  const r = bytes as Raw;
+  r[RAW_MARK] = true;
+  return r;
+}
+
+/** RLP of a list whose items are either byte strings or pre-encoded (embedded) nodes. */
+function encodeNode(items: (Uint8Array | Raw)[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let len = 0;
+  for (const it of items) {
+    const enc = (it as Raw)[RAW_MARK] ? it : rlpEncode(it);
+    parts.push(enc);
+    len += enc.length;
+  }
+  let header: Uint8Array;
+  if (len < 56) header = new Uint8Array([0xc0 + len]);
+  else {
+    const lenBytes: number[] = [];
+    for (let l = len; l > 0; l = Math.floor(l / 256)) lenBytes.unshift(l & 255);
+    header = new Uint8Array([0xf7 + lenBytes.length, ...lenBytes]);
+  }
+  const out = new Uint8Array(header.length + len);
+  out.set(header, 0);
+  let o = header.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+interface Entry {
+  nibbles: Uint8Array;
+  value: Uint8Array;
+}
+
+function build(entries: Entry[], lo: number, hi: number, depth: number): Uint8Array {
+  // Returns the RLP encoding of the node for entries[lo, hi), all sharing `depth` nibbles.
+  if (hi - lo === 1) {
+    const e = entries[lo]!;
+    return encodeNode([hexPrefix(e.nibbles, depth, e.nibbles.length, true), e.value]);
+  }
+  // Longest common prefix beyond depth (entries are sorted: compare first and last).
+  const first = entries[lo]!.nibbles;
+  const last = entries[hi - 1]!.nibbles;
+  let common = depth;
+  while (common < first.length && common < last.length && first[common] === last[common]) common++;
+  if (common > depth) {
+    const child = build(entries, lo, hi, common);
+    return encodeNode([hexPrefix(first, depth, common, false), ref(child) as Uint8Array]);
+  }
+  const branch: (Uint8Array | Raw)[] = new Array(17);
+  let i = lo;
+  let value: Uint8Array = new Uint8Array(0);
+  if (entries[i]!.nibbles.length === depth) {
+    value = entries[i]!.value;
+    i++;
+  }
+  for (let n = 0; n < 16; n++) {
+    let j = i;
+    while (j < hi && entries[j]!.nibbles[depth] === n) j++;
+    branch[n] = j > i ? (ref(build(entries, i, j, depth + 1)) as Uint8Array) : new Uint8Array(0);
+    i = j;
+  }
+  branch[16] = value;
+  return encodeNode(branch);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/**
+ * Root of the trie holding `pairs` (keys need not be sorted; empty values are skipped,
+ * as a trie does not store them). Duplicate keys: the last one wins.
+ */
+export function trieRoot(pairs: Iterable<[Uint8Array, Uint8Array]>): Uint8Array {
+  const map = new Map<string, Entry>();
+  for (const [k, v] of pairs) {
+    if (v.length === 0) continue;
+    map.set(Buffer.from(k).toString("hex"), { nibbles: toNibbles(k), value: v });
+  }
+  if (map.size === 0) return EMPTY_TRIE_ROOT;
+  const entries = [...map.values()].sort((a, b) => compareBytes(a.nibbles, b.nibbles));
+  return keccak256(build(entries, 0, entries.length, 0));
+}
+
+/** Root of a "secure" trie: keys are hashed with keccak-256 first. */
+export function secureTrieRoot(pairs: Iterable<[Uint8Array, Uint8Array]>): Uint8Array {
+  const hashed: [Uint8Array, Uint8Array][] = [];
+  for (const [k, v] of pairs) hashed.push([keccak256(k), v]);
+  return trieRoot(hashed);
+}
