@@ -30,7 +30,12 @@ function readHexFile(path: string, what: string): Uint8Array {
   return hexToBytes(text.trim(), `${what} ${path}`);
 }
 
-export function parseRunOptions(argv: string[]): { call: CallOptions; bench: boolean; runs?: number; seconds: number } {
+export function parseRunOptions(argv: string[]): {
+  call: CallOptions;
+  bench: boolean;
+  runs?: number;
+  seconds: number;
+} {
   const { options, positionals } = parseArgs(argv, {
     code: "string",
     codefile: "string",
@@ -80,7 +85,8 @@ export function parseRunOptions(argv: string[]): { call: CallOptions; bench: boo
   };
   if (typeof options.runs === "string") {
     const runs = Number(options.runs);
-    if (!Number.isInteger(runs) || runs < 1) throw new InvalidInputError("--runs: expected a positive integer");
+    if (!Number.isInteger(runs) || runs < 1)
+      throw new InvalidInputError("--runs: expected a positive integer");
     out.runs = runs;
   }
   if (!(out.seconds > 0)) throw new InvalidInputError("--seconds: expected a positive number");
@@ -103,7 +109,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     times.sort((a, b) => a - b);
     const median = times[times.length >> 1]!;
-    process.stdout.write(`${JSON.stringify({ gasUsed: Number(gasUsed), runs: times.length, medianNs: median })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ gasUsed: Number(gasUsed), runs: times.length, medianNs: median })}\n`,
+    );
     return 0;
   }
   const r = executeCall(call);

@@ -1,5 +1,5 @@
 /**
- * `sonde statetest [--fork NAME] [--run REGEX] [--json] [--trace] [--workers N] PATH...`
+ * `sonde statetest [--fork NAME] [--run REGEX] [--json] [--trace] [--workers N] [--timeout S] PATH...`
  *
  * Files are spread over worker threads (one per core by default); results are printed in
  * file order. `--trace` runs in-process and writes EIP-3155 lines and a final
@@ -23,7 +23,8 @@ for every fork and index they name. Prints each failure and a last line "N passe
   --run REGEX    only tests whose name matches
   --json         one JSON object per case on stdout
   --trace        EIP-3155 JSON lines and {"stateRoot": …} per case on stderr (single-threaded)
-  --workers N    worker threads (default: number of cores)`;
+  --workers N    worker threads (default: number of cores)
+  --timeout S    give up on a file after S seconds (default 120); it counts as one failure`;
 
 export interface FileOutcome {
   file: string;
@@ -57,6 +58,7 @@ export async function statetestCommand(argv: string[]): Promise<number> {
     json: "boolean",
     trace: "boolean",
     workers: "string",
+    timeout: "string",
     help: "boolean",
   });
   if (options.help) {
@@ -65,7 +67,8 @@ export async function statetestCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new InvalidInputError("no test files or folders given");
   const fork = options.fork as string | undefined;
-  if (fork !== undefined && findFork(fork) === undefined) throw new InvalidInputError(`unknown fork "${fork}"`);
+  if (fork !== undefined && findFork(fork) === undefined)
+    throw new InvalidInputError(`unknown fork "${fork}"`);
   const run = options.run as string | undefined;
   if (run !== undefined) {
     try {
@@ -88,7 +91,8 @@ export async function statetestCommand(argv: string[]): Promise<number> {
       if (r.passed) passed++;
       else {
         failed++;
-        if (!options.json) process.stdout.write(`FAIL ${r.test} [${r.fork} ${r.index}] (${o.file}): ${r.message}\n`);
+        if (!options.json)
+          process.stdout.write(`FAIL ${r.test} [${r.fork} ${r.index}] (${o.file}): ${r.message}\n`);
       }
     }
   };
@@ -117,19 +121,27 @@ export async function statetestCommand(argv: string[]): Promise<number> {
     }
   } else {
     const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
-    if (!Number.isInteger(workers) || workers < 1) throw new InvalidInputError(`--workers: expected a positive integer`);
-    await runInWorkers(files, workers, fork, run, report);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new InvalidInputError(`--workers: expected a positive integer`);
+    const timeout = options.timeout === undefined ? 120 : Number(options.timeout);
+    if (!(timeout > 0)) throw new InvalidInputError("--timeout: expected a positive number of seconds");
+    await runInWorkers(files, workers, fork, run, timeout * 1000, report);
   }
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed === 0 ? 0 : 1;
 }
 
-/** Hands files to `n` workers one at a time; reports outcomes in file order. */
+/**
+ * Hands files to `n` workers one at a time; reports outcomes in file order. A file that
+ * runs longer than `timeoutMs` is reported as failed and its worker replaced, so one
+ * pathological test cannot stall the run.
+ */
 async function runInWorkers(
   files: string[],
   n: number,
   fork: string | undefined,
   run: string | undefined,
+  timeoutMs: number,
   report: (o: FileOutcome) => void,
 ): Promise<void> {
   if (files.length === 0) return;
@@ -144,36 +156,51 @@ async function runInWorkers(
     }
   };
   const url = new URL("./statetest-worker.js", import.meta.url);
-  await Promise.all(
-    Array.from({ length: Math.min(n, files.length) }, () => {
-      return new Promise<void>((resolve, reject) => {
-        // A deep call stack (1024 nested calls) needs more than Node's default stack.
-        const w = new Worker(url, { workerData: { fork, run }, resourceLimits: { stackSizeMb: 256 } });
-        let current = -1;
-        const sendNext = () => {
-          if (nextToSend >= files.length) {
-            void w.terminate();
-            resolve();
-            return;
-          }
-          current = nextToSend++;
-          w.postMessage({ index: current, file: files[current] });
-        };
-        w.on("message", (m: { index: number; outcome: FileOutcome }) => {
-          outcomes[m.index] = m.outcome;
+  const lane = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      // A deep call stack (1024 nested calls) needs more than Node's default stack.
+      const w = new Worker(url, { workerData: { fork, run }, resourceLimits: { stackSizeMb: 256 } });
+      let current = -1;
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (outcome: FileOutcome | undefined, replace: boolean) => {
+        if (timer) clearTimeout(timer);
+        if (current >= 0 && outcome) {
+          outcomes[current] = outcome;
           flush();
-          sendNext();
-        });
-        w.on("error", (err) => {
-          if (current >= 0 && outcomes[current] === undefined) {
-            outcomes[current] = { file: files[current]!, results: [], error: `worker crashed: ${err.message}` };
-            flush();
-          }
-          reject(err);
-        });
+        }
+        if (replace) {
+          done = true;
+          void w.terminate();
+          resolve(lane());
+          return;
+        }
         sendNext();
+      };
+      const sendNext = () => {
+        if (nextToSend >= files.length) {
+          done = true;
+          void w.terminate();
+          resolve();
+          return;
+        }
+        current = nextToSend++;
+        const file = files[current]!;
+        timer = setTimeout(() => {
+          finish({ file, results: [], error: `timed out after ${timeoutMs / 1000} s` }, true);
+        }, timeoutMs);
+        w.postMessage({ index: current, file });
+      };
+      w.on("message", (m: { index: number; outcome: FileOutcome }) => {
+        if (!done && m.index === current) finish(m.outcome, false);
       });
-    }),
-  );
+      w.on("error", (err) => {
+        if (done) return;
+        const file = files[current]!;
+        finish({ file, results: [], error: `worker crashed: ${err.message}` }, true);
+      });
+      sendNext();
+    });
+  await Promise.all(Array.from({ length: Math.min(n, files.length) }, lane));
   flush();
 }

@@ -19,7 +19,8 @@ options:
   --help        show this help`;
 
 function formatFailure(f: TxTestFailure): string {
-  const where = f.test === undefined ? f.file : `${f.file} ${f.test}${f.fork === undefined ? "" : `/${f.fork}`}`;
+  const where =
+    f.test === undefined ? f.file : `${f.file} ${f.test}${f.fork === undefined ? "" : `/${f.fork}`}`;
   let out = `FAIL ${where}: ${f.message}`;
   if (f.expected !== undefined) out += `\n  expected: ${f.expected}`;
   if (f.actual !== undefined) out += `\n  actual:   ${f.actual}`;
@@ -51,7 +52,9 @@ export async function txtestCommand(args: string[]): Promise<number> {
     try {
       filter = new RegExp(options.run);
     } catch (err) {
-      process.stderr.write(`sonde txtest: invalid --run pattern: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `sonde txtest: invalid --run pattern: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
       return 2;
     }
   }

@@ -1,5 +1,5 @@
 /** EIP-7702 delegation designators: code 0xef0100 ++ address makes an EOA run another account's code. */
-import { bytesToHex, hexToBytes, type Address } from "../primitives/hex.js";
+import { type Address, bytesToHex, hexToBytes } from "../primitives/hex.js";
 
 export const DELEGATION_PREFIX = new Uint8Array([0xef, 0x01, 0x00]);
 

@@ -11,7 +11,13 @@ import { create2Address, createAddress } from "../primitives/address.js";
 import type { Address } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import type { StateDB } from "../state/statedb.js";
-import { BalanceChangeReason, CallKind, CodeChangeReason, type Hooks, NonceChangeReason } from "../tracing/hooks.js";
+import {
+  BalanceChangeReason,
+  CallKind,
+  CodeChangeReason,
+  type Hooks,
+  NonceChangeReason,
+} from "../tracing/hooks.js";
 import type { BlockContext, TxContext } from "./context.js";
 import { parseDelegation } from "./delegation.js";
 import { Fork } from "./forks.js";
@@ -136,7 +142,18 @@ export class EVM {
       if (code.length === 0) {
         return { success: true, gasLeft: gas, output: EMPTY, error: null, reverted: false };
       }
-      const frame = new Frame(this, code, jumpdestsOf(code), to, caller, value, input, gas, isStatic, depth + 1);
+      const frame = new Frame(
+        this,
+        code,
+        jumpdestsOf(code),
+        to,
+        caller,
+        value,
+        input,
+        gas,
+        isStatic,
+        depth + 1,
+      );
       this.run(frame);
       result = frameResult(frame);
     }
@@ -159,12 +176,19 @@ export class EVM {
     let target: Address | null = null;
     const nonce = state.getNonce(caller);
     if (depth <= MAX_CALL_DEPTH && (value === 0n || state.getBalance(caller) >= value) && nonce < MAX_NONCE) {
-      target = salt === null ? createAddress(caller, nonce) : create2Address(caller, salt, keccak256(initcode));
+      target =
+        salt === null ? createAddress(caller, nonce) : create2Address(caller, salt, keccak256(initcode));
     }
     if (hooks?.onEnter) hooks.onEnter(depth, kind, caller, target ?? ZERO_ADDRESS, initcode, gas, value);
     const r = this.createInner(caller, initcode, gas, value, depth, target, nonce);
     if (hooks?.onExit) {
-      hooks.onExit(depth, r.reverted ? r.output : r.error === null ? state.getCode(target!) : EMPTY, gas - r.gasLeft, r.error, r.error !== null);
+      hooks.onExit(
+        depth,
+        r.reverted ? r.output : r.error === null ? state.getCode(target!) : EMPTY,
+        gas - r.gasLeft,
+        r.error,
+        r.error !== null,
+      );
     }
     return r;
   }
@@ -179,7 +203,14 @@ export class EVM {
     nonce: bigint,
   ): CreateResult {
     const state = this.state;
-    const early = (error: string): CreateResult => ({ address: null, gasLeft: gas, output: EMPTY, reverted: false, error, target });
+    const early = (error: string): CreateResult => ({
+      address: null,
+      gasLeft: gas,
+      output: EMPTY,
+      reverted: false,
+      error,
+      target,
+    });
     if (depth > MAX_CALL_DEPTH) return early("max call depth exceeded");
     if (value !== 0n && state.getBalance(caller) < value) return early("insufficient balance for transfer");
     if (nonce >= MAX_NONCE) return early("nonce uint64 overflow");
@@ -193,14 +224,32 @@ export class EVM {
       (codeHash !== null && state.getCode(address).length !== 0) ||
       state.hasStorage(address)
     ) {
-      return { address: null, gasLeft: 0, output: EMPTY, reverted: false, error: "contract address collision", target };
+      return {
+        address: null,
+        gasLeft: 0,
+        output: EMPTY,
+        reverted: false,
+        error: "contract address collision",
+        target,
+      };
     }
     const snapshot = state.snapshot();
     state.createAccount(address);
     if (this.fork >= Fork.SpuriousDragon) state.setNonce(address, 1n, NonceChangeReason.NewContract);
     this.transfer(caller, address, value);
 
-    const frame = new Frame(this, initcode, jumpdestsOf(initcode), address, caller, value, EMPTY, gas, false, depth + 1);
+    const frame = new Frame(
+      this,
+      initcode,
+      jumpdestsOf(initcode),
+      address,
+      caller,
+      value,
+      EMPTY,
+      gas,
+      false,
+      depth + 1,
+    );
     if (initcode.length > 0) this.run(frame);
     let error = frame.status === RUNNING ? null : frame.error;
     let gasLeft = frame.status === FAILED ? 0 : frame.gas;
@@ -262,7 +311,13 @@ function fail(gas: number, error: string): CallResult {
 function frameResult(f: Frame): CallResult {
   switch (f.status) {
     case REVERTED:
-      return { success: false, gasLeft: f.gas, output: f.output, error: "execution reverted", reverted: true };
+      return {
+        success: false,
+        gasLeft: f.gas,
+        output: f.output,
+        error: "execution reverted",
+        reverted: true,
+      };
     case FAILED:
       return { success: false, gasLeft: 0, output: EMPTY, error: f.error, reverted: true };
     default:

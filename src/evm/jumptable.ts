@@ -4,7 +4,7 @@
  * Stack bounds derive from the opcode descriptions in opcodes.ts; tables are validated
  * when built.
  */
-import { Fork, FORK_NAMES } from "./forks.js";
+import { FORK_NAMES, Fork } from "./forks.js";
 import type { Frame } from "./frame.js";
 import { STACK_LIMIT } from "./frame.js";
 import { G } from "./gas.js";
@@ -231,9 +231,12 @@ function finish(fork: Fork, t: Table): JumpTable {
       maxStack[code] = STACK_LIMIT;
       continue;
     }
-    if (info === undefined) throw new Error(`jump table ${FORK_NAMES[fork]}: opcode 0x${code.toString(16)} has no description`);
+    if (info === undefined)
+      throw new Error(`jump table ${FORK_NAMES[fork]}: opcode 0x${code.toString(16)} has no description`);
     if (info.since > fork) {
-      throw new Error(`jump table ${FORK_NAMES[fork]}: ${info.name} is active before its fork ${FORK_NAMES[info.since]}`);
+      throw new Error(
+        `jump table ${FORK_NAMES[fork]}: ${info.name} is active before its fork ${FORK_NAMES[info.since]}`,
+      );
     }
     handlers.push(op.handler);
     staticGas.push(op.gas);

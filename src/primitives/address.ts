@@ -1,5 +1,5 @@
 /** Contract addresses (CREATE, CREATE2). */
-import { bigintToBytes, bytesToHex, concatBytes, hexToBytes, type Address } from "./hex.js";
+import { type Address, bigintToBytes, bytesToHex, concatBytes, hexToBytes } from "./hex.js";
 import { keccak256 } from "./keccak.js";
 import { rlpEncode } from "./rlp.js";
 

@@ -9,7 +9,9 @@ export function bloomAdd(bloom: Uint8Array, item: Uint8Array): void {
   }
 }
 
-export function logsBloom(logs: readonly { address: Uint8Array; topics: readonly Uint8Array[] }[]): Uint8Array {
+export function logsBloom(
+  logs: readonly { address: Uint8Array; topics: readonly Uint8Array[] }[],
+): Uint8Array {
   const bloom = new Uint8Array(256);
   for (const log of logs) {
     bloomAdd(bloom, log.address);

@@ -32,7 +32,8 @@ function nibble(c: number): number {
 
 /** Parses hex with or without 0x; odd lengths are left-padded with a zero nibble. */
 export function hexToBytes(hex: string, what = "hex string"): Uint8Array {
-  if (typeof hex !== "string") throw new InvalidInputError(`${what}: expected a hex string, got ${typeof hex}`);
+  if (typeof hex !== "string")
+    throw new InvalidInputError(`${what}: expected a hex string, got ${typeof hex}`);
   let start = hex.startsWith("0x") || hex.startsWith("0X") ? 2 : 0;
   let len = hex.length - start;
   const out = new Uint8Array((len + 1) >> 1);
@@ -62,7 +63,8 @@ function badHex(hex: string, what: string): InvalidInputError {
 export function parseBigInt(value: unknown, what = "number"): bigint {
   if (typeof value === "bigint") return value;
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  if (typeof value !== "string") throw new InvalidInputError(`${what}: expected a number, got ${JSON.stringify(value)}`);
+  if (typeof value !== "string")
+    throw new InvalidInputError(`${what}: expected a number, got ${JSON.stringify(value)}`);
   const s = value.trim();
   try {
     if (s.startsWith("0x") || s.startsWith("0X")) return s.length === 2 ? 0n : BigInt(s);

@@ -4,7 +4,7 @@
  * from its secret key instead, so this is on the path of ecrecover and txtest only.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { bytesToHex, type Address } from "./hex.js";
+import { type Address, bytesToHex } from "./hex.js";
 import { keccak256 } from "./keccak.js";
 
 export const SECP256K1_N = secp256k1.Point.CURVE().n;

@@ -3,10 +3,11 @@
  * does: the code is placed at a receiver account and called by a sender account with
  * the given input, gas and value; no transaction validation, no intrinsic gas.
  */
+
+import { blobBaseFee, blobScheduleFor } from "../block/blobs.js";
 import type { BlockContext } from "../evm/context.js";
 import { EVM } from "../evm/evm.js";
 import { Fork, LATEST_FORK } from "../evm/forks.js";
-import { blobBaseFee, blobScheduleFor } from "../block/blobs.js";
 import type { Address } from "../primitives/hex.js";
 import { type AccountData, MemoryState, StateDB } from "../state/statedb.js";
 import { CallKind, type Hooks } from "../tracing/hooks.js";
@@ -84,13 +85,29 @@ export function executeCall(opts: CallOptions): CallOutput {
   const hooks = opts.hooks ?? null;
   state.hooks = hooks;
   state.beginTransaction();
-  const evm = new EVM(state, defaultBlock(fork), { origin: sender, gasPrice: 0n, blobHashes: [] }, fork, hooks);
+  const evm = new EVM(
+    state,
+    defaultBlock(fork),
+    { origin: sender, gasPrice: 0n, blobHashes: [] },
+    fork,
+    hooks,
+  );
   if (fork >= Fork.Berlin) {
     state.warmAddress(sender);
     state.warmAddress(receiver);
     for (const p of evm.precompiles.keys()) state.warmAddress(p);
   }
   const gasNum = gas > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(gas);
-  const r = evm.call(CallKind.CALL, sender, receiver, receiver, opts.input ?? new Uint8Array(0), gasNum, value, false, 0);
+  const r = evm.call(
+    CallKind.CALL,
+    sender,
+    receiver,
+    receiver,
+    opts.input ?? new Uint8Array(0),
+    gasNum,
+    value,
+    false,
+    0,
+  );
   return { returnData: r.output, gasUsed: BigInt(gasNum - r.gasLeft), error: r.error, state };
 }

@@ -10,7 +10,7 @@ import { applyTransaction } from "../block/apply.js";
 import { type BlobSchedule, blobBaseFee, blobScheduleFor } from "../block/blobs.js";
 import { InvalidInputError, SondeError } from "../errors.js";
 import type { BlockContext } from "../evm/context.js";
-import { findFork, type Fork, forkName } from "../evm/forks.js";
+import { type Fork, findFork, forkName } from "../evm/forks.js";
 import {
   type Address,
   bigintToBytes,
@@ -50,7 +50,8 @@ export interface RunOptions {
 type Json = Record<string, unknown>;
 
 function obj(v: unknown, what: string): Json {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new InvalidInputError(`${what}: expected an object`);
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw new InvalidInputError(`${what}: expected an object`);
   return v as Json;
 }
 
@@ -109,7 +110,9 @@ function parseAccessList(v: unknown, what: string): AccessList {
     const entry = obj(e, `${what}[${i}]`);
     return {
       address: parseAddress(entry.address, `${what}[${i}].address`),
-      storageKeys: arr(entry.storageKeys ?? [], `${what}[${i}].storageKeys`).map((k) => parseBigInt(k, `${what} key`)),
+      storageKeys: arr(entry.storageKeys ?? [], `${what}[${i}].storageKeys`).map((k) =>
+        parseBigInt(k, `${what} key`),
+      ),
     };
   });
 }
@@ -148,7 +151,8 @@ function buildTx(t: Json, d: number, g: number, v: number, chainId: bigint): Tra
   };
   const accessLists = t.accessLists as unknown[] | undefined;
   const al = accessLists?.[d];
-  const accessList = al === undefined || al === null ? undefined : parseAccessList(al, "transaction.accessLists");
+  const accessList =
+    al === undefined || al === null ? undefined : parseAccessList(al, "transaction.accessLists");
   const typed = { ...common, chainId, accessList: accessList ?? [], yParity: 0 };
   if (t.authorizationList !== undefined) {
     return {
@@ -214,7 +218,9 @@ function blobScheduleOf(config: Json | undefined, fork: Fork, name: string): Blo
     target: entry.target === undefined ? base.target : Number(parseBigInt(entry.target)),
     max: entry.max === undefined ? base.max : Number(parseBigInt(entry.max)),
     updateFraction:
-      entry.baseFeeUpdateFraction === undefined ? base.updateFraction : parseBigInt(entry.baseFeeUpdateFraction),
+      entry.baseFeeUpdateFraction === undefined
+        ? base.updateFraction
+        : parseBigInt(entry.baseFeeUpdateFraction),
   };
 }
 
@@ -222,7 +228,8 @@ function blobScheduleOf(config: Json | undefined, fork: Fork, name: string): Blo
 export function runStateTestFile(content: unknown, opts: RunOptions = {}): CaseResult[] {
   const results: CaseResult[] = [];
   const wantFork = opts.fork === undefined ? undefined : findFork(opts.fork);
-  if (opts.fork !== undefined && wantFork === undefined) throw new InvalidInputError(`unknown fork "${opts.fork}"`);
+  if (opts.fork !== undefined && wantFork === undefined)
+    throw new InvalidInputError(`unknown fork "${opts.fork}"`);
   for (const [name, rawTest] of Object.entries(obj(content, "file"))) {
     if (opts.run && !opts.run.test(name)) continue;
     const test = obj(rawTest, name);
@@ -302,10 +309,12 @@ function runCase(
     problems.push(`unexpected invalid transaction: ${invalid}`);
   }
   const wantRoot = typeof post.hash === "string" ? post.hash.toLowerCase() : undefined;
-  if (wantRoot !== undefined && wantRoot !== root) problems.push(`state root: expected ${wantRoot}, got ${root}`);
+  if (wantRoot !== undefined && wantRoot !== root)
+    problems.push(`state root: expected ${wantRoot}, got ${root}`);
   const wantLogs = typeof post.logs === "string" ? post.logs.toLowerCase() : undefined;
   const gotLogs = logsHash(logs);
-  if (wantLogs !== undefined && wantLogs !== gotLogs) problems.push(`logs hash: expected ${wantLogs}, got ${gotLogs}`);
+  if (wantLogs !== undefined && wantLogs !== gotLogs)
+    problems.push(`logs hash: expected ${wantLogs}, got ${gotLogs}`);
   if (problems.length > 0) {
     result.passed = false;
     result.message = problems.join("; ");

@@ -69,7 +69,11 @@ function normHex(v: unknown): string | undefined {
 }
 
 /** Runs one (decoded) transaction in one fork: validation, sender, hash. */
-function runCase(tx: Transaction, fork: Fork, senderCache: Map<boolean, string | Error>): Outcome | Rejection {
+function runCase(
+  tx: Transaction,
+  fork: Fork,
+  senderCache: Map<boolean, string | Error>,
+): Outcome | Rejection {
   let gas: bigint;
   try {
     gas = validateTransaction(tx, fork, { chainId: TXTEST_CHAIN_ID }).gas;
@@ -104,20 +108,28 @@ export function runTxTestJson(json: unknown, file: string, opts: TxTestOptions =
   }
   for (const [test, body] of Object.entries(json)) {
     if (!isObject(body) || !isObject(body.result)) {
-      if (!opts.filter || opts.filter.test(test)) fail({ file, test, message: "test has no `result` object" });
+      if (!opts.filter || opts.filter.test(test))
+        fail({ file, test, message: "test has no `result` object" });
       continue;
     }
-    const forks = Object.entries(body.result).filter(([fork]) => !opts.filter || opts.filter.test(`${test}/${fork}`));
+    const forks = Object.entries(body.result).filter(
+      ([fork]) => !opts.filter || opts.filter.test(`${test}/${fork}`),
+    );
     if (forks.length === 0) continue;
 
     let decoded: Transaction | undefined;
     let decodeFailure: Rejection | undefined;
-    if (typeof body.txbytes !== "string") {
-      for (const [fork] of forks) fail({ file, test, fork, message: "test has no `txbytes` string" });
+    let raw: Uint8Array;
+    try {
+      raw = hexToBytes(body.txbytes as string, "txbytes");
+    } catch (err) {
+      // A fixture problem (missing or non-hex txbytes), not a transaction the client rejects.
+      const message = typeof body.txbytes === "string" ? describeError(err) : "test has no `txbytes` string";
+      for (const [fork] of forks) fail({ file, test, fork, message });
       continue;
     }
     try {
-      decoded = decodeTransaction(hexToBytes(body.txbytes, "txbytes"));
+      decoded = decodeTransaction(raw);
     } catch (err) {
       decodeFailure = { ok: false, error: describeError(err) };
     }
@@ -162,7 +174,12 @@ export function runTxTestJson(json: unknown, file: string, opts: TxTestOptions =
         continue;
       }
       if (wantHash === undefined || wantSender === undefined) {
-        fail({ file, test, fork: forkKey, message: "expected result has neither `exception` nor `hash` and `sender`" });
+        fail({
+          file,
+          test,
+          fork: forkKey,
+          message: "expected result has neither `exception` nor `hash` and `sender`",
+        });
         continue;
       }
       if (!outcome.ok) {
@@ -236,7 +253,9 @@ export function collectJsonFiles(paths: string[]): { files: string[]; missing: s
   const files: string[] = [];
   const missing: string[] = [];
   const walk = (dir: string) => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);

@@ -8,10 +8,17 @@
  * touched and are cached here; the interpreter never awaits. Everything is journaled so a
  * revert is exact, including what a tracer was told: reverted changes are not re-reported.
  */
-import { BalanceChangeReason, CodeChangeReason, type Hooks, type LogRecord, NonceChangeReason } from "../tracing/hooks.js";
-import { bigintToBytes, bytesToHex, hexToBytes, type Address } from "../primitives/hex.js";
+
+import { type Address, bigintToBytes, bytesToHex, hexToBytes } from "../primitives/hex.js";
 import { KECCAK_EMPTY, keccak256 } from "../primitives/keccak.js";
 import { rlpEncode } from "../primitives/rlp.js";
+import {
+  BalanceChangeReason,
+  CodeChangeReason,
+  type Hooks,
+  type LogRecord,
+  type NonceChangeReason,
+} from "../tracing/hooks.js";
 import { EMPTY_TRIE_ROOT, secureTrieRoot } from "./trie.js";
 
 export interface AccountData {
@@ -206,7 +213,8 @@ export class StateDB {
     const prev = acc.balance;
     this.journal.push({ kind: J_BALANCE, address, prev });
     acc.balance = value;
-    if (this.hooks?.onBalanceChange && prev !== value) this.hooks.onBalanceChange(address, prev, value, reason);
+    if (this.hooks?.onBalanceChange && prev !== value)
+      this.hooks.onBalanceChange(address, prev, value, reason);
   }
 
   addBalance(address: Address, amount: bigint, reason: BalanceChangeReason): void {
@@ -233,7 +241,14 @@ export class StateDB {
     acc.code = code;
     acc.codeHash = code.length === 0 ? KECCAK_EMPTY : undefined;
     if (this.hooks?.onCodeChange) {
-      this.hooks.onCodeChange(address, prevHash ?? keccak256(prevCode), prevCode, this.getCodeHash(address)!, code, reason);
+      this.hooks.onCodeChange(
+        address,
+        prevHash ?? keccak256(prevCode),
+        prevCode,
+        this.getCodeHash(address)!,
+        code,
+        reason,
+      );
     }
   }
 
@@ -266,7 +281,8 @@ export class StateDB {
     acc.selfDestructed = true;
     const prev = acc.balance;
     acc.balance = 0n;
-    if (prev !== 0n && this.hooks?.onBalanceChange) this.hooks.onBalanceChange(address, prev, 0n, BalanceChangeReason.SelfDestruct);
+    if (prev !== 0n && this.hooks?.onBalanceChange)
+      this.hooks.onBalanceChange(address, prev, 0n, BalanceChangeReason.SelfDestruct);
   }
 
   // ---- access lists (EIP-2929) ----
@@ -415,7 +431,14 @@ export class StateDB {
       if (acc.selfDestructed) {
         this.accounts.set(address, null);
         if (this.hooks?.onCodeChange && acc.code.length > 0) {
-          this.hooks.onCodeChange(address, this.getCodeHashOf(acc), acc.code, KECCAK_EMPTY, EMPTY_CODE, CodeChangeReason.SelfDestruct);
+          this.hooks.onCodeChange(
+            address,
+            this.getCodeHashOf(acc),
+            acc.code,
+            KECCAK_EMPTY,
+            EMPTY_CODE,
+            CodeChangeReason.SelfDestruct,
+          );
         }
         continue;
       }

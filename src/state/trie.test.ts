@@ -6,7 +6,9 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 
 describe("trieRoot", () => {
   it("has the well-known empty root", () => {
-    expect(bytesToHex(EMPTY_TRIE_ROOT)).toBe("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+    expect(bytesToHex(EMPTY_TRIE_ROOT)).toBe(
+      "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421",
+    );
     expect(trieRoot([])).toEqual(EMPTY_TRIE_ROOT);
   });
 

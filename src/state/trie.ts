@@ -7,7 +7,7 @@
  * path of every test.
  */
 import { keccak256 } from "../primitives/keccak.js";
-import { rlpEncode, type RlpInput } from "../primitives/rlp.js";
+import { type RlpInput, rlpEncode } from "../primitives/rlp.js";
 
 export const EMPTY_TRIE_ROOT = keccak256(rlpEncode(new Uint8Array(0)));
 

@@ -21,7 +21,15 @@ export function eip3155Hooks(write: (line: string) => void, opts: Eip3155Options
     onTxStart() {
       txDone = false;
     },
-    onOpcode(pc: number, op: number, gas: number, cost: number, scope: StepScope, depth: number, error: string | null) {
+    onOpcode(
+      pc: number,
+      op: number,
+      gas: number,
+      cost: number,
+      scope: StepScope,
+      depth: number,
+      error: string | null,
+    ) {
       let line = `{"pc":${pc},"op":${op},"gas":"${hex(gas)}","gasCost":"${hex(cost)}"`;
       if (opts.enableMemory && scope.memorySize > 0) {
         line += `,"memory":"0x${bytesToHexRaw(scope.memory.subarray(0, scope.memorySize))}"`;

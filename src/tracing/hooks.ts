@@ -145,7 +145,15 @@ export interface Hooks {
    * A frame begins. `to` is the code's account for CALL/STATICCALL, the storage
    * account for CALLCODE/DELEGATECALL, the new address for creates.
    */
-  onEnter?(depth: number, kind: CallKind, from: Address, to: Address, input: Uint8Array, gas: number, value: bigint): void;
+  onEnter?(
+    depth: number,
+    kind: CallKind,
+    from: Address,
+    to: Address,
+    input: Uint8Array,
+    gas: number,
+    value: bigint,
+  ): void;
   /**
    * A frame ends. `gasUsed` is what the frame consumed of the gas it was given;
    * `error` is null on success; `reverted` is true when state changes were undone
@@ -157,9 +165,25 @@ export interface Hooks {
    * costs (static plus dynamic, including gas forwarded to a call), `error` set when
    * the instruction cannot start (out of gas, stack error, invalid opcode).
    */
-  onOpcode?(pc: number, op: number, gas: number, cost: number, scope: StepScope, depth: number, error: string | null): void;
+  onOpcode?(
+    pc: number,
+    op: number,
+    gas: number,
+    cost: number,
+    scope: StepScope,
+    depth: number,
+    error: string | null,
+  ): void;
   /** An instruction failed after onOpcode reported it (e.g. revert inside, bad jump). */
-  onFault?(pc: number, op: number, gas: number, cost: number, scope: StepScope, depth: number, error: string): void;
+  onFault?(
+    pc: number,
+    op: number,
+    gas: number,
+    cost: number,
+    scope: StepScope,
+    depth: number,
+    error: string,
+  ): void;
   onBalanceChange?(address: Address, prev: bigint, next: bigint, reason: BalanceChangeReason): void;
   onNonceChange?(address: Address, prev: bigint, next: bigint, reason: NonceChangeReason): void;
   onCodeChange?(

@@ -1,9 +1,9 @@
 /** Encoding/decoding round trips, a known EIP-155 vector, and every strictness rule of the decoder. */
 import { describe, expect, it } from "vitest";
 import { bigintToBytes, bytesToHex, concatBytes, hexToBytes } from "../primitives/hex.js";
-import { privateKeyToAddress } from "../primitives/secp256k1.js";
 import { keccak256 } from "../primitives/keccak.js";
 import { type RlpInput, rlpEncode } from "../primitives/rlp.js";
+import { privateKeyToAddress } from "../primitives/secp256k1.js";
 import {
   decodeTransaction,
   encodeTransaction,
@@ -88,7 +88,14 @@ function setCodeTx(): SetCodeTransaction {
     maxFeePerGas: 100n,
     accessList: [],
     authorizationList: [
-      { chainId: 1n, address: "0x2000000000000000000000000000000000000002", nonce: 0n, yParity: 1, r: 5n, s: 6n },
+      {
+        chainId: 1n,
+        address: "0x2000000000000000000000000000000000000002",
+        nonce: 0n,
+        yParity: 1,
+        r: 5n,
+        s: 6n,
+      },
     ],
     yParity: 0,
   };
@@ -130,7 +137,10 @@ describe("round trips", () => {
   it("EIP-1559", () => roundTrip(feeMarketTx()));
   it("EIP-4844", () => roundTrip(blobTx()));
   it("EIP-7702 with a signed authorization", () => {
-    const auth = signAuthorization({ chainId: 1n, address: "0x2000000000000000000000000000000000000002", nonce: 3n }, KEY);
+    const auth = signAuthorization(
+      { chainId: 1n, address: "0x2000000000000000000000000000000000000002", nonce: 3n },
+      KEY,
+    );
     roundTrip({ ...setCodeTx(), authorizationList: [auth] });
   });
   it("zero values encode as empty strings and decode back", () => {
@@ -155,7 +165,9 @@ describe("EIP-155 example vector", () => {
     s: 0n,
   };
   it("signing hash", () => {
-    expect(bytesToHex(signingHash(tx))).toBe("0xdaf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
+    expect(bytesToHex(signingHash(tx))).toBe(
+      "0xdaf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53",
+    );
   });
   it("signed encoding", () => {
     const signed = signTransaction(tx, key);
@@ -307,6 +319,8 @@ describe("strict decoding", () => {
       bigintToBytes(1n),
     ];
     expect(raw[0]).toBe(4);
-    expect(decodeError(concatBytes(new Uint8Array([4]), rlpEncode(fields))).field).toBe("authorizationList[0]");
+    expect(decodeError(concatBytes(new Uint8Array([4]), rlpEncode(fields))).field).toBe(
+      "authorizationList[0]",
+    );
   });
 });

@@ -13,7 +13,14 @@
  * Also here: `encodeTransaction`, `signingHash` (the hash the sender signs) and `txHash`.
  */
 import { SondeError } from "../errors.js";
-import { type Address, bigintToBytes, bytesToBigInt, bytesToHex, concatBytes, hexToBytes } from "../primitives/hex.js";
+import {
+  type Address,
+  bigintToBytes,
+  bytesToBigInt,
+  bytesToHex,
+  concatBytes,
+  hexToBytes,
+} from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import { type RlpDecoded, type RlpInput, rlpDecode, rlpEncode } from "../primitives/rlp.js";
 import type {
@@ -56,7 +63,8 @@ export class UnknownTxTypeError extends TxDecodeError {
 // Field readers
 
 function asBytes(item: RlpDecoded | undefined, field: string): Uint8Array {
-  if (!(item instanceof Uint8Array)) throw new TxDecodeError("expected a byte string, got a list", "NOT_BYTES", field);
+  if (!(item instanceof Uint8Array))
+    throw new TxDecodeError("expected a byte string, got a list", "NOT_BYTES", field);
   return item;
 }
 
@@ -68,7 +76,8 @@ function asList(item: RlpDecoded | undefined, field: string): RlpDecoded[] {
 /** A canonical unsigned integer of at most `bits` bits. */
 function asUint(item: RlpDecoded | undefined, field: string, bits: number): bigint {
   const b = asBytes(item, field);
-  if (b.length > 0 && b[0] === 0) throw new TxDecodeError("integer has leading zero bytes", "LEADING_ZEROS", field);
+  if (b.length > 0 && b[0] === 0)
+    throw new TxDecodeError("integer has leading zero bytes", "LEADING_ZEROS", field);
   if (b.length * 8 > bits) throw new TxDecodeError(`integer wider than ${bits} bits`, "OVERFLOW", field);
   return bytesToBigInt(b);
 }
@@ -107,7 +116,12 @@ function asAccessList(item: RlpDecoded | undefined, field: string): AccessList {
   return list.map((entry, i) => {
     const where = `${field}[${i}]`;
     const pair = asList(entry, where);
-    if (pair.length !== 2) throw new TxDecodeError(`expected [address, storageKeys], got ${pair.length} items`, "FIELD_COUNT", where);
+    if (pair.length !== 2)
+      throw new TxDecodeError(
+        `expected [address, storageKeys], got ${pair.length} items`,
+        "FIELD_COUNT",
+        where,
+      );
     const address = asAddress(pair[0], `${where}.address`);
     const keys = asList(pair[1], `${where}.storageKeys`).map((k, j) =>
       bytesToBigInt(asWord(k, `${where}.storageKeys[${j}]`)),
@@ -122,7 +136,11 @@ function asAuthorizationList(item: RlpDecoded | undefined, field: string): Autho
     const where = `${field}[${i}]`;
     const t = asList(entry, where);
     if (t.length !== 6)
-      throw new TxDecodeError(`expected 6 items [chainId, address, nonce, yParity, r, s], got ${t.length}`, "FIELD_COUNT", where);
+      throw new TxDecodeError(
+        `expected 6 items [chainId, address, nonce, yParity, r, s], got ${t.length}`,
+        "FIELD_COUNT",
+        where,
+      );
     return {
       chainId: asUint(t[0], `${where}.chainId`, 256),
       address: asAddress(t[1], `${where}.address`),
@@ -359,7 +377,10 @@ function toField(to: Address | null): Uint8Array {
 }
 
 function accessListField(list: AccessList): RlpInput {
-  return list.map((e) => [hexToBytes(e.address, "accessList address"), e.storageKeys.map((k) => bigintToBytes(k, 32))]);
+  return list.map((e) => [
+    hexToBytes(e.address, "accessList address"),
+    e.storageKeys.map((k) => bigintToBytes(k, 32)),
+  ]);
 }
 
 function authorizationListField(list: Authorization[]): RlpInput {

@@ -61,6 +61,7 @@ export function intrinsicGas(tx: Transaction, fork: Fork): IntrinsicGas {
   if (tx.type === 4) gas += PER_EMPTY_ACCOUNT_COST * BigInt(tx.authorizationList.length);
 
   let floor = 0n;
-  if (fork >= Fork.Prague) floor = TX_GAS + TOTAL_COST_FLOOR_PER_TOKEN * (zeros + NONZERO_BYTE_TOKENS * nonZeros);
+  if (fork >= Fork.Prague)
+    floor = TX_GAS + TOTAL_COST_FLOOR_PER_TOKEN * (zeros + NONZERO_BYTE_TOKENS * nonZeros);
   return { gas, floor };
 }

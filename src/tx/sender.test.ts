@@ -1,10 +1,16 @@
 /** Sender recovery (v rules, EIP-2 high-s, ranges) and EIP-7702 authority recovery. */
 import { describe, expect, it } from "vitest";
-import { Fork } from "../evm/forks.js";
 import { SondeError } from "../errors.js";
+import { Fork } from "../evm/forks.js";
 import { hexToBytes } from "../primitives/hex.js";
 import { privateKeyToAddress, SECP256K1_HALF_N, SECP256K1_N } from "../primitives/secp256k1.js";
-import { InvalidSignatureError, recoverAuthority, recoverSender, signAuthorization, signTransaction } from "./sender.js";
+import {
+  InvalidSignatureError,
+  recoverAuthority,
+  recoverSender,
+  signAuthorization,
+  signTransaction,
+} from "./sender.js";
 import type { FeeMarketTransaction, LegacyTransaction } from "./types.js";
 import { TxValidationError } from "./validate.js";
 
@@ -79,7 +85,8 @@ describe("recoverSender", () => {
 
   it("rejects v values no signer produces", () => {
     const signed = signTransaction(legacy(undefined), KEY);
-    for (const v of [0n, 1n, 26n, 29n, 34n]) expectInvalid(() => recoverSender({ ...signed, v }), /invalid v/);
+    for (const v of [0n, 1n, 26n, 29n, 34n])
+      expectInvalid(() => recoverSender({ ...signed, v }), /invalid v/);
   });
 
   it("rejects a v inconsistent with the chain id", () => {

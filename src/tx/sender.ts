@@ -42,11 +42,14 @@ export function recoverSender(tx: Transaction, fork: Fork = LATEST_FORK): Addres
   if (tx.type === 0) {
     const lr = legacyRecovery(tx.v);
     if (lr.chainId !== tx.chainId) {
-      throw new InvalidSignatureError(`v ${tx.v} does not match the transaction's chain id ${tx.chainId ?? "(none)"}`);
+      throw new InvalidSignatureError(
+        `v ${tx.v} does not match the transaction's chain id ${tx.chainId ?? "(none)"}`,
+      );
     }
     recovery = lr.recovery;
   } else {
-    if (tx.yParity !== 0 && tx.yParity !== 1) throw new InvalidSignatureError(`invalid yParity ${tx.yParity}`);
+    if (tx.yParity !== 0 && tx.yParity !== 1)
+      throw new InvalidSignatureError(`invalid yParity ${tx.yParity}`);
     recovery = tx.yParity;
   }
   const { r, s } = tx;

@@ -50,7 +50,10 @@ export class InvalidChainIdError extends TxValidationError {
 export class Eip155NotActiveError extends TxValidationError {
   override name = "Eip155NotActiveError";
   constructor(fork: Fork) {
-    super(`EIP-155 replay-protected signature (v >= 35) is not valid in ${forkName(fork)}`, "EIP155_NOT_ACTIVE");
+    super(
+      `EIP-155 replay-protected signature (v >= 35) is not valid in ${forkName(fork)}`,
+      "EIP155_NOT_ACTIVE",
+    );
   }
 }
 
@@ -109,7 +112,10 @@ export class IntrinsicGasTooLowError extends TxValidationError {
 export class FloorDataGasTooLowError extends TxValidationError {
   override name = "FloorDataGasTooLowError";
   constructor(gasLimit: bigint, floor: bigint) {
-    super(`gas limit ${gasLimit} is below the calldata floor ${floor} (EIP-7623)`, "INTRINSIC_GAS_BELOW_FLOOR_GAS_COST");
+    super(
+      `gas limit ${gasLimit} is below the calldata floor ${floor} (EIP-7623)`,
+      "INTRINSIC_GAS_BELOW_FLOOR_GAS_COST",
+    );
   }
 }
 
@@ -144,7 +150,10 @@ export class InvalidBlobVersionedHashError extends TxValidationError {
 export class BlobCountExceededError extends TxValidationError {
   override name = "BlobCountExceededError";
   constructor(count: number, max: number) {
-    super(`transaction has ${count} blobs, more than the ${max} allowed per transaction`, "TYPE_3_TX_BLOB_COUNT_EXCEEDED");
+    super(
+      `transaction has ${count} blobs, more than the ${max} allowed per transaction`,
+      "TYPE_3_TX_BLOB_COUNT_EXCEEDED",
+    );
   }
 }
 
@@ -289,10 +298,9 @@ export function validateTransaction(tx: Transaction, fork: Fork, opts: ValidateO
     throw new InvalidChainIdError(tx.chainId, opts.chainId);
   }
 
-  if (tx.type >= 2) {
-    const t = tx as Extract<Transaction, { maxFeePerGas: bigint }>;
-    if (t.maxPriorityFeePerGas > t.maxFeePerGas) {
-      throw new PriorityFeeGreaterThanMaxFeeError(t.maxPriorityFeePerGas, t.maxFeePerGas);
+  if (tx.type === 2 || tx.type === 3 || tx.type === 4) {
+    if (tx.maxPriorityFeePerGas > tx.maxFeePerGas) {
+      throw new PriorityFeeGreaterThanMaxFeeError(tx.maxPriorityFeePerGas, tx.maxFeePerGas);
     }
   }
   const feeCap = txFeeCap(tx);
@@ -311,7 +319,8 @@ export function validateTransaction(tx: Transaction, fork: Fork, opts: ValidateO
     const count = tx.blobVersionedHashes.length;
     if (count === 0) throw new BlobTxNoBlobsError();
     tx.blobVersionedHashes.forEach((h, i) => {
-      if (h.length !== 32 || h[0] !== VERSIONED_HASH_VERSION_KZG) throw new InvalidBlobVersionedHashError(i, h);
+      if (h.length !== 32 || h[0] !== VERSIONED_HASH_VERSION_KZG)
+        throw new InvalidBlobVersionedHashError(i, h);
     });
     const perTx = opts.maxBlobsPerTx ?? defaultMaxBlobsPerTx(fork);
     const perBlock = opts.maxBlobsPerBlock ?? defaultMaxBlobsPerBlock(fork);

@@ -35,7 +35,13 @@ export function wordGas(size: bigint, perWord: number): number {
 }
 
 /** Copies `size` bytes of `src` from `srcOffset` into memory, zero-filling past its end. */
-export function copyToMemory(f: Frame, memOffset: number, src: Uint8Array, srcOffset: bigint, size: number): void {
+export function copyToMemory(
+  f: Frame,
+  memOffset: number,
+  src: Uint8Array,
+  srcOffset: bigint,
+  size: number,
+): void {
   if (size === 0) return;
   f.expand(memOffset, size);
   const mem = f.memory;

@@ -5,10 +5,10 @@
  */
 import { addressFromBigInt } from "../../primitives/hex.js";
 import { BalanceChangeReason, CallKind } from "../../tracing/hooks.js";
+import { parseDelegation } from "../delegation.js";
 import { Fork } from "../forks.js";
 import { type Frame, STOPPED } from "../frame.js";
 import { G } from "../gas.js";
-import { parseDelegation } from "../delegation.js";
 import { copyToMemory, memoryGas, memoryGas2, UNPAYABLE, wordGas } from "./common.js";
 import { ADDRESS_MASK } from "./u256.js";
 
@@ -228,7 +228,8 @@ export function opSelfdestruct(f: Frame): void {
   const beneficiary = addressFromBigInt(f.stack[--f.sp]! & ADDRESS_MASK);
   const balance = state.getBalance(f.address);
   const hooks = evm.hooks;
-  if (hooks?.onEnter) hooks.onEnter(f.depth, CallKind.SELFDESTRUCT, f.address, beneficiary, EMPTY, 0, balance);
+  if (hooks?.onEnter)
+    hooks.onEnter(f.depth, CallKind.SELFDESTRUCT, f.address, beneficiary, EMPTY, 0, balance);
   if (evm.fork >= Fork.Cancun) {
     // EIP-6780: only a contract created in this transaction is deleted.
     state.subBalance(f.address, balance, BalanceChangeReason.Transfer);

@@ -35,7 +35,7 @@ export function signExtend(byteIndex: bigint, x: bigint): bigint {
   const bit = Number(byteIndex) * 8 + 7;
   const mask = (1n << BigInt(bit + 1)) - 1n;
   const v = x & mask;
-  return (v >> BigInt(bit)) & 1n ? (v | (MASK256 ^ mask)) : v;
+  return (v >> BigInt(bit)) & 1n ? v | (MASK256 ^ mask) : v;
 }
 
 export function byteAt(index: bigint, x: bigint): bigint {

@@ -44,57 +44,75 @@ const m = new Uint32Array(32);
 
 /**
  * The mixing function G on words a, b, c, d of v (indices are word numbers × 2) with
- * message words at x and y of m.
+ * message words at x and y of m. The eight halves are kept in locals: loads and stores
+ * of the typed array cost more than the arithmetic.
  */
 function mix(a: number, b: number, c: number, d: number, x: number, y: number): void {
+  let al = v[a]!;
+  let ah = v[a + 1]!;
+  let bl = v[b]!;
+  let bh = v[b + 1]!;
+  let cl = v[c]!;
+  let ch = v[c + 1]!;
+  let dl = v[d]!;
+  let dh = v[d + 1]!;
+  let t: number;
   // a = a + b + m[x]
-  let lo = v[a]! + v[b]!;
-  let hi = v[a + 1]! + v[b + 1]! + (lo >= 0x100000000 ? 1 : 0);
-  lo >>>= 0;
-  let lo2 = lo + m[x]!;
-  hi = (hi + m[x + 1]! + (lo2 >= 0x100000000 ? 1 : 0)) >>> 0;
-  v[a] = lo2;
-  v[a + 1] = hi;
-  // d = (d ^ a) >>> 32
-  let dlo = v[d]! ^ v[a]!;
-  let dhi = v[d + 1]! ^ v[a + 1]!;
-  v[d] = dhi;
-  v[d + 1] = dlo;
+  t = al + bl;
+  ah = (ah + bh + ((t / 0x100000000) | 0)) >>> 0;
+  al = t >>> 0;
+  t = al + m[x]!;
+  ah = (ah + m[x + 1]! + ((t / 0x100000000) | 0)) >>> 0;
+  al = t >>> 0;
+  // d = (d ^ a) rotr 32
+  t = dl ^ al;
+  dl = (dh ^ ah) >>> 0;
+  dh = t >>> 0;
   // c = c + d
-  lo = v[c]! + v[d]!;
-  v[c + 1] = v[c + 1]! + v[d + 1]! + (lo >= 0x100000000 ? 1 : 0);
-  v[c] = lo;
-  // b = (b ^ c) >>> 24
-  let blo = v[b]! ^ v[c]!;
-  let bhi = v[b + 1]! ^ v[c + 1]!;
-  v[b] = (blo >>> 24) | (bhi << 8);
-  v[b + 1] = (bhi >>> 24) | (blo << 8);
+  t = cl + dl;
+  ch = (ch + dh + ((t / 0x100000000) | 0)) >>> 0;
+  cl = t >>> 0;
+  // b = (b ^ c) rotr 24
+  t = bl ^ cl;
+  bh ^= ch;
+  bl = ((t >>> 24) | (bh << 8)) >>> 0;
+  bh = ((bh >>> 24) | (t << 8)) >>> 0;
   // a = a + b + m[y]
-  lo = v[a]! + v[b]!;
-  hi = v[a + 1]! + v[b + 1]! + (lo >= 0x100000000 ? 1 : 0);
-  lo >>>= 0;
-  lo2 = lo + m[y]!;
-  hi = (hi + m[y + 1]! + (lo2 >= 0x100000000 ? 1 : 0)) >>> 0;
-  v[a] = lo2;
-  v[a + 1] = hi;
-  // d = (d ^ a) >>> 16
-  dlo = v[d]! ^ v[a]!;
-  dhi = v[d + 1]! ^ v[a + 1]!;
-  v[d] = (dlo >>> 16) | (dhi << 16);
-  v[d + 1] = (dhi >>> 16) | (dlo << 16);
+  t = al + bl;
+  ah = (ah + bh + ((t / 0x100000000) | 0)) >>> 0;
+  al = t >>> 0;
+  t = al + m[y]!;
+  ah = (ah + m[y + 1]! + ((t / 0x100000000) | 0)) >>> 0;
+  al = t >>> 0;
+  // d = (d ^ a) rotr 16
+  t = dl ^ al;
+  dh ^= ah;
+  dl = ((t >>> 16) | (dh << 16)) >>> 0;
+  dh = ((dh >>> 16) | (t << 16)) >>> 0;
   // c = c + d
-  lo = v[c]! + v[d]!;
-  v[c + 1] = v[c + 1]! + v[d + 1]! + (lo >= 0x100000000 ? 1 : 0);
-  v[c] = lo;
-  // b = (b ^ c) >>> 63, i.e. rotate left by 1
-  blo = v[b]! ^ v[c]!;
-  bhi = v[b + 1]! ^ v[c + 1]!;
-  v[b] = (blo << 1) | (bhi >>> 31);
-  v[b + 1] = (bhi << 1) | (blo >>> 31);
+  t = cl + dl;
+  ch = (ch + dh + ((t / 0x100000000) | 0)) >>> 0;
+  cl = t >>> 0;
+  // b = (b ^ c) rotr 63, i.e. rotl 1
+  t = bl ^ cl;
+  bh ^= ch;
+  bl = ((t << 1) | (bh >>> 31)) >>> 0;
+  bh = ((bh << 1) | (t >>> 31)) >>> 0;
+  v[a] = al;
+  v[a + 1] = ah;
+  v[b] = bl;
+  v[b + 1] = bh;
+  v[c] = cl;
+  v[c + 1] = ch;
+  v[d] = dl;
+  v[d + 1] = dh;
 }
 
 function readU32LE(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+  return (
+    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
+    0
+  );
 }
 
 function writeU32LE(out: Uint8Array, offset: number, value: number): void {

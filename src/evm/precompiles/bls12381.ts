@@ -126,7 +126,10 @@ function encodeG2(point: G2): Uint8Array {
  * A precompile whose cost depends on the input only; `run` throws InvalidInput (or any
  * library error) to fail.
  */
-function precompile(costOf: (input: Uint8Array) => number, run: (input: Uint8Array) => Uint8Array): Precompile {
+function precompile(
+  costOf: (input: Uint8Array) => number,
+  run: (input: Uint8Array) => Uint8Array,
+): Precompile {
   return (input, gas) => {
     const cost = costOf(input);
     if (gas < cost) return outOfGas(gas);

@@ -38,8 +38,18 @@ export interface Bn254Gas {
   pairingPerPair: number;
 }
 
-export const BN254_GAS_BYZANTIUM: Bn254Gas = { add: 500, mul: 40000, pairingBase: 100000, pairingPerPair: 80000 };
-export const BN254_GAS_ISTANBUL: Bn254Gas = { add: 150, mul: 6000, pairingBase: 45000, pairingPerPair: 34000 };
+export const BN254_GAS_BYZANTIUM: Bn254Gas = {
+  add: 500,
+  mul: 40000,
+  pairingBase: 100000,
+  pairingPerPair: 80000,
+};
+export const BN254_GAS_ISTANBUL: Bn254Gas = {
+  add: 150,
+  mul: 6000,
+  pairingBase: 45000,
+  pairingPerPair: 34000,
+};
 
 class InvalidPoint extends Error {}
 
@@ -64,7 +74,8 @@ function decodeG2(bytes: Uint8Array, offset: number): G2 {
   const xRe = word(bytes, offset + 32);
   const yIm = word(bytes, offset + 64);
   const yRe = word(bytes, offset + 96);
-  if (xIm >= P || xRe >= P || yIm >= P || yRe >= P) throw new InvalidPoint("coordinate not below the field modulus");
+  if (xIm >= P || xRe >= P || yIm >= P || yRe >= P)
+    throw new InvalidPoint("coordinate not below the field modulus");
   if (xIm === 0n && xRe === 0n && yIm === 0n && yRe === 0n) return G2Point.ZERO;
   const x = Fp2.create({ c0: xRe, c1: xIm });
   const y = Fp2.create({ c0: yRe, c1: yIm });

@@ -2,7 +2,7 @@
  * Helpers shared by the precompile families: the three result shapes (success, out of
  * gas, failure), zero-padded reads of the input and word counting for per-word prices.
  */
-import type { Precompile, PrecompileResult } from "./types.js";
+import type { PrecompileResult } from "./types.js";
 
 export const EMPTY_OUTPUT: Uint8Array = new Uint8Array(0);
 
@@ -36,33 +36,20 @@ export function readPadded(input: Uint8Array, offset: number, length: number): U
   return out;
 }
 
-/** `value` as `length` big-endian bytes into `out` at `offset`; value must fit. */
+/** `value` as `length` big-endian bytes into `out` at `offset` (already zeroed); value must fit. */
 export function writeBigInt(out: Uint8Array, offset: number, length: number, value: bigint): void {
-  for (let i = offset + length - 1; i >= offset && value > 0n; i--) {
-    out[i] = Number(value & 0xffn);
-    value >>= 8n;
-  }
+  if (value === 0n) return;
+  // Through a hex string: linear in the size, where repeated BigInt shifts are quadratic.
+  let hex = value.toString(16);
+  if (hex.length & 1) hex = `0${hex}`;
+  const n = hex.length >> 1;
+  if (n > length) throw new RangeError("value does not fit");
+  const start = offset + length - n;
+  for (let i = 0; i < n; i++) out[start + i] = Number.parseInt(hex.substr(i * 2, 2), 16);
 }
 
 /** True when every byte of bytes[start, end) is zero. */
 export function allZero(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
   for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
   return true;
-}
-
-/**
- * Builds a precompile with a fixed cost: charges `cost`, then runs `run`, which returns
- * the output or a failure reason (a string). Library exceptions become failures.
- */
-export function fixedCost(cost: number, run: (input: Uint8Array) => Uint8Array | string): Precompile {
-  return (input, gas) => {
-    if (gas < cost) return outOfGas(gas);
-    let out: Uint8Array | string;
-    try {
-      out = run(input);
-    } catch {
-      return failure(gas);
-    }
-    return typeof out === "string" ? failure(gas, out) : success(cost, out);
-  };
 }

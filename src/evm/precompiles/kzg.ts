@@ -50,7 +50,12 @@ export const pointEvaluation: Precompile = (input, gas) => {
   ensureTrustedSetup();
   let valid: boolean;
   try {
-    valid = kzg.verifyKzgProof(commitment, input.subarray(32, 64), input.subarray(64, 96), input.subarray(144, 192));
+    valid = kzg.verifyKzgProof(
+      commitment,
+      input.subarray(32, 64),
+      input.subarray(64, 96),
+      input.subarray(144, 192),
+    );
   } catch {
     return failure(gas, "invalid kzg input"); // a non-canonical field element or point
   }

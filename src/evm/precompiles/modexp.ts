@@ -44,6 +44,10 @@ function expHeadLog2(input: Uint8Array, h: ModexpHeader): bigint {
   return head === 0n ? 0n : BigInt(head.toString(2).length - 1);
 }
 
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
 /** EIP-198's mult_complexity(x). */
 function multComplexityEip198(x: bigint): bigint {
   if (x <= 64n) return x * x;
@@ -54,7 +58,7 @@ function multComplexityEip198(x: bigint): bigint {
 /** The required gas, as a BigInt (uncapped). */
 export function modexpGasBig(input: Uint8Array, schedule: ModexpSchedule): bigint {
   const h = readHeader(input);
-  const maxLen = h.baseLen > h.modLen ? h.baseLen : h.modLen;
+  const maxLen = maxBig(h.baseLen, h.modLen);
   const multiplier = schedule === "eip7883" ? 16n : 8n;
   let iterations = h.expLen > 32n ? (h.expLen - 32n) * multiplier : 0n;
   iterations += expHeadLog2(input, h);
@@ -121,7 +125,10 @@ function makeModexp(schedule: ModexpSchedule): Precompile {
     if (costBig > BigInt(gas)) return outOfGas(gas);
     const cost = Number(costBig);
     const h = readHeader(input);
-    if (capped && (h.baseLen > MODEXP_MAX_LENGTH || h.expLen > MODEXP_MAX_LENGTH || h.modLen > MODEXP_MAX_LENGTH)) {
+    if (
+      capped &&
+      (h.baseLen > MODEXP_MAX_LENGTH || h.expLen > MODEXP_MAX_LENGTH || h.modLen > MODEXP_MAX_LENGTH)
+    ) {
       return failure(gas, "modexp length exceeds 1024 bytes");
     }
     if (h.baseLen === 0n && h.modLen === 0n) return success(cost, EMPTY_OUTPUT);

@@ -51,7 +51,8 @@ function verify(input: Uint8Array): boolean {
 
 export const p256Verify: Precompile = (input, gas) => {
   if (gas < P256VERIFY_GAS) return outOfGas(gas);
-  if (input.length !== P256VERIFY_INPUT_LENGTH || !verify(input)) return success(P256VERIFY_GAS, EMPTY_OUTPUT);
+  if (input.length !== P256VERIFY_INPUT_LENGTH || !verify(input))
+    return success(P256VERIFY_GAS, EMPTY_OUTPUT);
   const out = new Uint8Array(32);
   out[31] = 1;
   return success(P256VERIFY_GAS, out);
