@@ -87,7 +87,7 @@ function testBlockHash(n: bigint): bigint {
   return BigInt(bytesToHex(keccak256(new TextEncoder().encode(n.toString()))));
 }
 
-function blockContext(env: Json, fork: Fork, schedule: BlobSchedule, chainId: bigint): BlockContext {
+function blockContext(env: Json, schedule: BlobSchedule, chainId: bigint): BlockContext {
   const num = (k: string, d = 0n) => (env[k] === undefined ? d : parseBigInt(env[k], `env.${k}`));
   const excess = num("currentExcessBlobGas");
   return {
@@ -102,7 +102,6 @@ function blockContext(env: Json, fork: Fork, schedule: BlobSchedule, chainId: bi
     chainId,
     getBlockHash: testBlockHash,
   };
-  void fork;
 }
 
 function parseAccessList(v: unknown, what: string): AccessList {
@@ -278,7 +277,7 @@ function runCase(
 ): CaseResult {
   const [d, g, v] = label.index.split(",").map(Number) as [number, number, number];
   const schedule = blobScheduleOf(config, fork, label.fork);
-  const block = blockContext(env, fork, schedule, chainId);
+  const block = blockContext(env, schedule, chainId);
   const state = new StateDB(pre);
   const expectException = typeof post.expectException === "string" ? post.expectException : undefined;
   let invalid: string | undefined;
