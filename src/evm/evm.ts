@@ -124,6 +124,10 @@ export class EVM {
     } else if (kind === CallKind.CALLCODE) {
       // Value "moves" from the caller to itself: touches it, changes nothing.
       this.transfer(caller, caller, value);
+    } else if (kind === CallKind.STATICCALL) {
+      // go-ethereum adds a zero balance to the target, which touches it: an empty
+      // account reached only by STATICCALL is then removed under EIP-161.
+      state.touch(to);
     }
 
     let result: CallResult;
