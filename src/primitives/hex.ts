@@ -66,10 +66,11 @@ export function parseBigInt(value: unknown, what = "number"): bigint {
   if (typeof value !== "string")
     throw new InvalidInputError(`${what}: expected a number, got ${JSON.stringify(value)}`);
   const s = value.trim();
+  // ethereum/tests write numbers beyond 256 bits as "0x:bigint 0x…".
+  if (s.startsWith("0x:bigint ")) return parseBigInt(s.slice(10), what);
   try {
     if (s.startsWith("0x") || s.startsWith("0X")) return s.length === 2 ? 0n : BigInt(s);
     if (/^[0-9]+$/.test(s)) return BigInt(s);
-    // ethereum/tests use forms like "0x:bigint 0x..." in a few fillers; filled tests do not.
   } catch {
     /* fall through */
   }

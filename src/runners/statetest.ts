@@ -25,7 +25,7 @@ import { privateKeyToAddress } from "../primitives/secp256k1.js";
 import { type AccountData, MemoryState, StateDB } from "../state/statedb.js";
 import { BalanceChangeReason, type Hooks, type LogRecord } from "../tracing/hooks.js";
 import type { AccessList, Authorization, Transaction } from "../tx/types.js";
-import { TxValidationError } from "../tx/validate.js";
+import { FieldOutOfRangeError, TxValidationError } from "../tx/validate.js";
 
 export interface CaseResult {
   test: string;
@@ -130,6 +130,21 @@ function parseAuthorizations(v: unknown): Authorization[] {
       s: parseBigInt(a.s, `${w}.s`),
     };
   });
+}
+
+/** Rejects fields that a transaction's encoding could not hold (the tests' "RLP_INVALID_VALUE"). */
+function checkRanges(tx: Transaction): void {
+  const check = (field: string, value: bigint, bits: number) => {
+    if (value >= 1n << BigInt(bits)) throw new FieldOutOfRangeError(field, value, bits);
+  };
+  check("nonce", tx.nonce, 64);
+  check("gasLimit", tx.gasLimit, 64);
+  check("value", tx.value, 256);
+  if (tx.type === 0 || tx.type === 1) check("gasPrice", tx.gasPrice, 256);
+  else {
+    check("maxFeePerGas", tx.maxFeePerGas, 256);
+    check("maxPriorityFeePerGas", tx.maxPriorityFeePerGas, 256);
+  }
 }
 
 /** Builds the transaction a post entry selects. */
@@ -285,6 +300,7 @@ function runCase(
   const hooks = opts.hooksFor?.(label) ?? null;
   try {
     const tx = buildTx(txJson, d, g, v, chainId);
+    checkRanges(tx);
     const sender = senderOf(txJson);
     const r = applyTransaction(state, block, tx, sender, fork, hooks, {
       blockGasAvailable: block.gasLimit,

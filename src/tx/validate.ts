@@ -30,6 +30,14 @@ export class TxValidationError extends SondeError {
 // ---------------------------------------------------------------------------
 // Stateless errors (thrown by validateTransaction)
 
+/** A field too large for its encoding (a value above 2^256-1, a nonce above 2^64-1, …). */
+export class FieldOutOfRangeError extends TxValidationError {
+  override name = "FieldOutOfRangeError";
+  constructor(field: string, value: bigint, bits: number) {
+    super(`${field} ${value} does not fit in ${bits} bits`, "RLP_INVALID_VALUE");
+  }
+}
+
 /** The transaction type is not yet active in this fork (EIP-2718 types by fork). */
 export class TxTypeNotSupportedError extends TxValidationError {
   override name = "TxTypeNotSupportedError";
