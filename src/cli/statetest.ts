@@ -77,9 +77,13 @@ export async function statetestCommand(argv: string[]): Promise<number> {
       throw new InvalidInputError(`--run: not a valid regular expression: ${run}`);
     }
   }
-  const files = collectJsonFiles(positionals);
+  const { files, missing } = collectJsonFiles(positionals);
   let passed = 0;
   let failed = 0;
+  for (const path of missing) {
+    failed++;
+    process.stdout.write(`FAIL ${path}: no such file or directory\n`);
+  }
   const report = (o: FileOutcome) => {
     if (o.error !== undefined) {
       failed++;

@@ -6,8 +6,9 @@
  * something did, 2 for a usage error.
  */
 import { InvalidInputError } from "../errors.js";
-import { collectJsonFiles, runTxTestFile, type TxTestFailure } from "../runners/txtest.js";
+import { runTxTestFile, type TxTestFailure } from "../runners/txtest.js";
 import { parseArgs } from "./args.js";
+import { collectJsonFiles } from "./files.js";
 
 const USAGE = `usage: sonde txtest [--run REGEX] [--json] PATH...
 

@@ -17,7 +17,7 @@ describe("EVM arithmetic through real execution", () => {
   it("adds, wraps and returns a word", () => {
     const r = run(ret("600160ff01")); // 0xff + 1
     expect(bytesToHex(r.returnData)).toBe(`0x${"0".repeat(61)}100`);
-    const wrap = run(ret(`6001${"7f" + "ff".repeat(32)}01`)); // 2^256-1 + 1
+    const wrap = run(ret(`6001${`7f${"ff".repeat(32)}`}01`)); // 2^256-1 + 1
     expect(bytesToHex(wrap.returnData)).toBe(`0x${"0".repeat(64)}`);
   });
 

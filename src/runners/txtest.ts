@@ -9,8 +9,7 @@
  * fields) are reported as failures of the case, file or test they concern; nothing here
  * throws for bad input.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { Fork, findFork } from "../evm/forks.js";
 import { bytesToHex, hexToBytes, parseBigInt } from "../primitives/hex.js";
 import { decodeTransaction, txHash } from "../tx/decode.js";
@@ -243,40 +242,4 @@ export function runTxTestFile(file: string, opts: TxTestOptions = {}): TxTestSum
     return { passed: 0, failed: 1, failures: [{ file, message: `malformed JSON: ${msg}` }] };
   }
   return runTxTestJson(json, file, opts);
-}
-
-/**
- * Expands paths into JSON files (directories recursively, sorted). Paths that do not
- * exist are returned in `missing`.
- */
-export function collectJsonFiles(paths: string[]): { files: string[]; missing: string[] } {
-  const files: string[] = [];
-  const missing: string[] = [];
-  const walk = (dir: string) => {
-    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith(".json")) files.push(p);
-    }
-  };
-  for (const p of paths) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch {
-      missing.push(p);
-      continue;
-    }
-    if (isDir) {
-      try {
-        walk(p);
-      } catch {
-        missing.push(p);
-      }
-    } else files.push(p);
-  }
-  return { files, missing };
 }
