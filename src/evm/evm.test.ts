@@ -116,3 +116,11 @@ describe("tracing hooks", () => {
     expect(steps).toBeGreaterThan(30);
   });
 });
+
+describe("sonde run defaults", () => {
+  it("uses 20-byte sender and receiver addresses that start warm", () => {
+    // CALLER BALANCE POP ADDRESS BALANCE POP STOP: both accounts are warm (100 each).
+    const r = run("3331503031500000");
+    expect(r.gasUsed).toBe(2n + 100n + 2n + 2n + 100n + 2n);
+  });
+});

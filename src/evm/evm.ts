@@ -3,7 +3,7 @@
  *
  * Two loops run the same instruction tables: `runPlain` has no tracing code at all and
  * is used when no `onOpcode` hook is attached; `runTraced` reports every step. Choosing
- * once per frame keeps untraced execution free of tracing cost (bench/hooks-overhead.ts).
+ * once per frame keeps untraced execution free of tracing cost (bench/hooks-overhead.js).
  *
  * Halts are values on the frame (`status`, `error`), never exceptions.
  */
@@ -21,9 +21,11 @@ import {
 import type { BlockContext, TxContext } from "./context.js";
 import { parseDelegation } from "./delegation.js";
 import { Fork } from "./forks.js";
-import { FAILED, Frame, jumpdestsOf, REVERTED, RUNNING } from "./frame.js";
-import { G } from "./gas.js";
+import { FAILED, Frame, jumpdestsOf, pushCacheOf, pushValue, REVERTED, RUNNING, STOPPED } from "./frame.js";
+import { G, memoryCost } from "./gas.js";
+import { loadWord, smallToIndex, storeWord } from "./instructions/common.js";
 import type { CallOutcome } from "./instructions/system.js";
+import { MASK256, MOD256, sdiv, slt, smod } from "./instructions/u256.js";
 import { type JumpTable, jumpTableFor } from "./jumptable.js";
 import { precompilesFor } from "./precompiles/index.js";
 import type { Precompile } from "./precompiles/types.js";
@@ -124,10 +126,6 @@ export class EVM {
     } else if (kind === CallKind.CALLCODE) {
       // Value "moves" from the caller to itself: touches it, changes nothing.
       this.transfer(caller, caller, value);
-    } else if (kind === CallKind.STATICCALL) {
-      // go-ethereum adds a zero balance to the target, which touches it: an empty
-      // account reached only by STATICCALL is then removed under EIP-161.
-      state.touch(to);
     }
 
     let result: CallResult;
@@ -336,41 +334,601 @@ function stackError(f: Frame, op: number, t: JumpTable): string {
   return `stack limit reached ${f.sp} (${t.maxStack[op]})`;
 }
 
-/** The interpreter loop without any tracing code. */
+/**
+ * The interpreter loop without any tracing code.
+ *
+ * Hot-path exception (DESIGN "hot paths may trade style for speed"): pc, sp and gas live
+ * in locals, and the hottest opcodes (stack, arithmetic, comparison, jumps, memory words)
+ * are executed inline in a `switch` instead of through the handler table; every other
+ * opcode takes the generic path (`default`), which syncs the locals to the frame and
+ * calls the table's dynamic gas function and handler. Inline cases use the same
+ * semantics helpers as the handlers (u256.ts, common.ts), the static gas those opcodes
+ * have in every fork (checked by evm.test.ts) and the same error strings; runTraced
+ * still runs every opcode through the table, and evm.test.ts compares the two loops.
+ */
 function runPlain(f: Frame, t: JumpTable): void {
   const code = f.code;
   const len = code.length;
+  const lenBig = BigInt(len);
+  let stack = f.stack;
+  let refresh = STACK_REFRESH;
+  const jumpdests = f.jumpdests;
+  const pushes = pushCacheOf(code);
   const handlers = t.handlers;
   const staticGas = t.staticGas;
   const dynamicGas = t.dynamicGas;
   const minStack = t.minStack;
   const maxStack = t.maxStack;
-  while (f.status === RUNNING) {
-    const pc = f.pc;
-    const op = pc < len ? code[pc]! : 0;
-    const sp = f.sp;
-    if (sp < minStack[op]! || sp > maxStack[op]!) {
-      f.fail(stackError(f, op, t));
-      return;
-    }
-    const cost = staticGas[op]!;
-    if (f.gas < cost) {
-      f.fail(OOG);
-      return;
-    }
-    f.gas -= cost;
-    const dyn = dynamicGas[op];
-    if (dyn !== null) {
-      const d = dyn!(f);
-      if (f.gas < d) {
-        f.fail(OOG);
-        return;
+  const hasShifts = t.fork >= Fork.Constantinople;
+  const hasPush0 = t.fork >= Fork.Shanghai;
+  // Locals, not frame fields: V8 keeps them in registers. Gas is split so that the hot
+  // part stays a small integer (a double local is boxed on every loop back-edge in
+  // on-stack-replaced code): `gas` is at most GAS_CHUNK, `reserve` holds the rest and
+  // refills `gas` when an instruction would run out. The frame sees `gas + reserve`.
+  let pc = f.pc;
+  let sp = f.sp;
+  let reserve = f.gas > GAS_CHUNK ? f.gas - GAS_CHUNK : 0;
+  let gas = (f.gas - reserve) | 0; // | 0: tells V8 it is a small integer
+  let op = 0;
+  // Set when the loop is left with `break loop`: out of gas; otherwise a stack error.
+  let outOfGas = false;
+  for (;;) {
+    loop: for (;;) {
+      op = pc < len ? code[pc]! : 0;
+      // Each inline case checks the stack, charges gas and executes, then `continue`s; a
+      // case that meets an input it does not handle inline `break`s to the generic path
+      // below before changing anything.
+      switch (op) {
+        case 0x00: // STOP
+          f.pc = pc + 1;
+          f.sp = sp;
+          f.gas = gas + reserve;
+          f.status = STOPPED;
+          return;
+        case 0x01: {
+          // ADD
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          const r = stack[--sp]! + stack[sp - 1]!;
+          stack[sp - 1] = r >= MOD256 ? r - MOD256 : r;
+          pc++;
+          continue;
+        }
+        case 0x02: {
+          // MUL
+          if (sp < 2) break loop;
+          if (gas < 5) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 5;
+          const r = stack[--sp]! * stack[sp - 1]!;
+          stack[sp - 1] = r > MASK256 ? r & MASK256 : r;
+          pc++;
+          continue;
+        }
+        case 0x03: {
+          // SUB
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          const r = stack[--sp]! - stack[sp - 1]!;
+          stack[sp - 1] = r < 0n ? r + MOD256 : r;
+          pc++;
+          continue;
+        }
+        case 0x04: {
+          // DIV
+          if (sp < 2) break loop;
+          if (gas < 5) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 5;
+          const d = stack[--sp - 1]!;
+          stack[sp - 1] = d === 0n ? 0n : stack[sp]! / d;
+          pc++;
+          continue;
+        }
+        case 0x05: // SDIV
+          if (sp < 2) break loop;
+          if (gas < 5) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 5;
+          sp--;
+          stack[sp - 1] = sdiv(stack[sp]!, stack[sp - 1]!);
+          pc++;
+          continue;
+        case 0x06: {
+          // MOD
+          if (sp < 2) break loop;
+          if (gas < 5) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 5;
+          const d = stack[--sp - 1]!;
+          stack[sp - 1] = d === 0n ? 0n : stack[sp]! % d;
+          pc++;
+          continue;
+        }
+        case 0x07: // SMOD
+          if (sp < 2) break loop;
+          if (gas < 5) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 5;
+          sp--;
+          stack[sp - 1] = smod(stack[sp]!, stack[sp - 1]!);
+          pc++;
+          continue;
+        case 0x10: // LT
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = stack[sp]! < stack[sp - 1]! ? 1n : 0n;
+          pc++;
+          continue;
+        case 0x11: // GT
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = stack[sp]! > stack[sp - 1]! ? 1n : 0n;
+          pc++;
+          continue;
+        case 0x12: // SLT
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = slt(stack[sp]!, stack[sp - 1]!) ? 1n : 0n;
+          pc++;
+          continue;
+        case 0x13: // SGT
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = slt(stack[sp - 1]!, stack[sp]!) ? 1n : 0n;
+          pc++;
+          continue;
+        case 0x14: // EQ
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = stack[sp] === stack[sp - 1] ? 1n : 0n;
+          pc++;
+          continue;
+        case 0x15: // ISZERO
+          if (sp < 1) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          stack[sp - 1] = stack[sp - 1] === 0n ? 1n : 0n;
+          pc++;
+          continue;
+        case 0x16: // AND
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = stack[sp]! & stack[sp - 1]!;
+          pc++;
+          continue;
+        case 0x17: // OR
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = stack[sp]! | stack[sp - 1]!;
+          pc++;
+          continue;
+        case 0x18: // XOR
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          sp--;
+          stack[sp - 1] = stack[sp]! ^ stack[sp - 1]!;
+          pc++;
+          continue;
+        case 0x19: // NOT
+          if (sp < 1) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          stack[sp - 1] = MASK256 ^ stack[sp - 1]!;
+          pc++;
+          continue;
+        case 0x1b: {
+          // SHL (Constantinople)
+          if (!hasShifts) break;
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          const shift = stack[--sp]!;
+          if (shift >= 256n) stack[sp - 1] = 0n;
+          else {
+            const r = stack[sp - 1]! << shift;
+            stack[sp - 1] = r > MASK256 ? r & MASK256 : r;
+          }
+          pc++;
+          continue;
+        }
+        case 0x1c: {
+          // SHR (Constantinople)
+          if (!hasShifts) break;
+          if (sp < 2) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          const shift = stack[--sp]!;
+          stack[sp - 1] = shift >= 256n ? 0n : stack[sp - 1]! >> shift;
+          pc++;
+          continue;
+        }
+        case 0x50: // POP
+          if (sp < 1) break loop;
+          if (gas < 2) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 2;
+          sp--;
+          pc++;
+          continue;
+        case 0x51: {
+          // MLOAD: offsets that need more than the fast index take the generic path.
+          if (sp < 1) break loop;
+          const offset = stack[sp - 1]!;
+          if (offset > MEMORY_FAST_MAX) break;
+          const off = smallToIndex(offset);
+          const memSize = f.memSize;
+          const cost = off + 32 > memSize ? 3 + memoryExpansionCost(memSize, off + 32) : 3;
+          if (gas < cost) {
+            // With gas in reserve the generic path decides (the cost may exceed GAS_CHUNK).
+            if (reserve > 0) break;
+            outOfGas = true;
+            break loop;
+          }
+          gas -= cost;
+          if (off + 32 > memSize) f.expand(off, 32);
+          stack[sp - 1] = loadWord(f.memView, off);
+          pc++;
+          continue;
+        }
+        case 0x52: {
+          // MSTORE
+          if (sp < 2) break loop;
+          const offset = stack[sp - 1]!;
+          if (offset > MEMORY_FAST_MAX) break;
+          const off = smallToIndex(offset);
+          const memSize = f.memSize;
+          const cost = off + 32 > memSize ? 3 + memoryExpansionCost(memSize, off + 32) : 3;
+          if (gas < cost) {
+            // With gas in reserve the generic path decides (the cost may exceed GAS_CHUNK).
+            if (reserve > 0) break;
+            outOfGas = true;
+            break loop;
+          }
+          gas -= cost;
+          if (off + 32 > memSize) f.expand(off, 32);
+          storeWord(f.memView, off, stack[sp - 2]!);
+          sp -= 2;
+          pc++;
+          continue;
+        }
+        case 0x56: {
+          // JUMP
+          if (sp < 1) break loop;
+          if (gas < 8) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 8;
+          const dest = stack[--sp]!;
+          const d = dest < lenBig ? smallToIndex(dest) : -1;
+          if (d < 0 || jumpdests[d] !== 1) {
+            f.pc = pc + 1;
+            f.sp = sp;
+            f.gas = gas + reserve;
+            f.fail("invalid jump destination");
+            return;
+          }
+          pc = d;
+          if (--refresh === 0) {
+            refresh = STACK_REFRESH;
+            stack = f.stack = stack.slice();
+          }
+          continue;
+        }
+        case 0x57: {
+          // JUMPI
+          if (sp < 2) break loop;
+          if (gas < 10) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 10;
+          sp -= 2;
+          if (stack[sp] === 0n) {
+            pc++;
+            continue;
+          }
+          const dest = stack[sp + 1]!;
+          const d = dest < lenBig ? smallToIndex(dest) : -1;
+          if (d < 0 || jumpdests[d] !== 1) {
+            f.pc = pc + 1;
+            f.sp = sp;
+            f.gas = gas + reserve;
+            f.fail("invalid jump destination");
+            return;
+          }
+          pc = d;
+          if (--refresh === 0) {
+            refresh = STACK_REFRESH;
+            stack = f.stack = stack.slice();
+          }
+          continue;
+        }
+        case 0x5b: // JUMPDEST
+          if (gas < 1) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 1;
+          pc++;
+          continue;
+        case 0x5f: // PUSH0 (Shanghai)
+          if (!hasPush0) break;
+          if (sp >= 1024) break loop;
+          if (gas < 2) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 2;
+          stack[sp++] = 0n;
+          pc++;
+          continue;
+        case 0x60:
+        case 0x61:
+        case 0x62:
+        case 0x63:
+        case 0x64:
+        case 0x65:
+        case 0x66:
+        case 0x67:
+        case 0x68:
+        case 0x69:
+        case 0x6a:
+        case 0x6b:
+        case 0x6c:
+        case 0x6d:
+        case 0x6e:
+        case 0x6f:
+        case 0x70:
+        case 0x71:
+        case 0x72:
+        case 0x73:
+        case 0x74:
+        case 0x75:
+        case 0x76:
+        case 0x77:
+        case 0x78:
+        case 0x79:
+        case 0x7a:
+        case 0x7b:
+        case 0x7c:
+        case 0x7d:
+        case 0x7e:
+        case 0x7f: {
+          // PUSH1..PUSH32: the immediate's value is computed once per code position.
+          // (1024 is STACK_LIMIT, written out: V8 does not fold an imported constant.)
+          if (sp >= 1024) break loop;
+          if (op <= 0x61) {
+            // PUSH1/PUSH2 directly followed by JUMP or JUMPI (how compilers write jumps)
+            // run as one step: the destination is the immediate; no word is pushed or
+            // converted. Gas, checks and failures are those of the two instructions;
+            // tight gas or a short stack runs them one at a time.
+            const next = pc + op - 0x5e;
+            const jumpOp = next < len ? code[next]! : 0;
+            if (jumpOp === 0x56 ? gas >= 11 : jumpOp === 0x57 && gas >= 13 && sp >= 1) {
+              if (jumpOp === 0x56) gas -= 11;
+              else {
+                gas -= 13;
+                if (stack[--sp] === 0n) {
+                  pc = next + 1;
+                  continue;
+                }
+              }
+              const d = op === 0x60 ? code[pc + 1]! : (code[pc + 1]! << 8) | code[pc + 2]!;
+              if (d >= len || jumpdests[d] !== 1) {
+                f.pc = next + 1;
+                f.sp = sp;
+                f.gas = gas + reserve;
+                f.fail("invalid jump destination");
+                return;
+              }
+              pc = d;
+              if (--refresh === 0) {
+                refresh = STACK_REFRESH;
+                stack = f.stack = stack.slice();
+              }
+              continue;
+            }
+          }
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          let v = pushes[pc];
+          if (v === undefined) v = pushValue(code, pc, pushes);
+          stack[sp++] = v;
+          pc += op - 0x5e;
+          continue;
+        }
+        case 0x80:
+        case 0x81:
+        case 0x82:
+        case 0x83:
+        case 0x84:
+        case 0x85:
+        case 0x86:
+        case 0x87:
+        case 0x88:
+        case 0x89:
+        case 0x8a:
+        case 0x8b:
+        case 0x8c:
+        case 0x8d:
+        case 0x8e:
+        case 0x8f: {
+          // DUP1..DUP16
+          const n = op - 0x7f;
+          if (sp < n || sp >= 1024) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          stack[sp] = stack[sp - n]!;
+          sp++;
+          pc++;
+          continue;
+        }
+        case 0x90:
+        case 0x91:
+        case 0x92:
+        case 0x93:
+        case 0x94:
+        case 0x95:
+        case 0x96:
+        case 0x97:
+        case 0x98:
+        case 0x99:
+        case 0x9a:
+        case 0x9b:
+        case 0x9c:
+        case 0x9d:
+        case 0x9e:
+        case 0x9f: {
+          // SWAP1..SWAP16
+          const other = sp - 2 - (op - 0x90);
+          if (other < 0) break loop;
+          if (gas < 3) {
+            outOfGas = true;
+            break loop;
+          }
+          gas -= 3;
+          const top = stack[sp - 1]!;
+          stack[sp - 1] = stack[other]!;
+          stack[other] = top;
+          pc++;
+          continue;
+        }
       }
-      f.gas -= d;
+      // The generic path: through the fork's table, with the frame in sync.
+      if (sp < minStack[op]! || sp > maxStack[op]!) break;
+      const cost = staticGas[op]!;
+      if (gas < cost) {
+        outOfGas = true;
+        break;
+      }
+      gas -= cost;
+      f.pc = pc;
+      f.sp = sp;
+      f.gas = gas + reserve;
+      const dyn = dynamicGas[op];
+      if (dyn !== null) {
+        const d = dyn!(f);
+        if (f.gas < d) {
+          f.fail(OOG);
+          return;
+        }
+        f.gas -= d;
+      }
+      f.pc = pc + 1;
+      handlers[op]!(f);
+      if (f.status !== RUNNING) return;
+      pc = f.pc;
+      sp = f.sp;
+      reserve = f.gas > GAS_CHUNK ? f.gas - GAS_CHUNK : 0;
+      gas = (f.gas - reserve) | 0;
     }
-    f.pc = pc + 1;
-    handlers[op]!(f);
+    if (outOfGas && reserve > 0) {
+      // Refill and retry the instruction: inline cases check gas before changing anything.
+      const take = Math.min(reserve, GAS_CHUNK - gas);
+      reserve -= take;
+      gas = (gas + take) | 0;
+      outOfGas = false;
+      continue;
+    }
+    break;
   }
+  // Out of gas or a stack error, before the instruction at pc ran.
+  f.pc = pc;
+  f.sp = sp;
+  f.gas = gas + reserve;
+  f.fail(outOfGas ? OOG : stackError(f, op, t));
+}
+
+const STACK_REFRESH = 4096;
+
+/** Largest part of a frame's gas the plain loop keeps in its small-integer local. */
+const GAS_CHUNK = 0x3fff_ffff;
+
+/** Memory offsets the plain loop handles inline (larger ones cost more gas than exists). */
+const MEMORY_FAST_MAX = 0x7fff_0000n;
+
+/** Gas to grow memory from `memSize` bytes to cover `end` bytes (end > memSize). */
+function memoryExpansionCost(memSize: number, end: number): number {
+  return memoryCost(Math.ceil(end / 32)) - memoryCost(memSize / 32);
 }
 
 /** The same loop, reporting each step to `hooks.onOpcode` and failures to `onFault`. */

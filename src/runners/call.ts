@@ -8,13 +8,13 @@ import { blobBaseFee, blobScheduleFor } from "../block/blobs.js";
 import type { BlockContext } from "../evm/context.js";
 import { EVM } from "../evm/evm.js";
 import { Fork, LATEST_FORK } from "../evm/forks.js";
-import type { Address } from "../primitives/hex.js";
+import { type Address, addressFromBigInt } from "../primitives/hex.js";
 import { type AccountData, MemoryState, StateDB } from "../state/statedb.js";
 import { CallKind, type Hooks } from "../tracing/hooks.js";
 
 /** "sender" and "receiver" in ASCII, as go-ethereum's runtime uses. */
-export const DEFAULT_SENDER: Address = "0x0000000000000000000000000000000073656e646572";
-export const DEFAULT_RECEIVER: Address = "0x0000000000000000000000000000007265636569766572";
+export const DEFAULT_SENDER: Address = addressFromBigInt(0x73656e646572n);
+export const DEFAULT_RECEIVER: Address = addressFromBigInt(0x7265636569766572n);
 
 export interface CallOptions {
   code: Uint8Array;

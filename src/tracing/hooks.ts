@@ -3,7 +3,7 @@
  *
  * A `Hooks` object is a set of optional callbacks. The EVM resolves it once per
  * transaction: with no hooks attached, it runs an interpreter loop that contains no
- * tracing code at all (see `bench/hooks-overhead.ts`), so an untraced run pays nothing.
+ * tracing code at all (see `bench/hooks-overhead.js`), so an untraced run pays nothing.
  *
  * Levels (after go-ethereum's core/tracing/hooks.go):
  *  - transaction: onTxStart / onTxEnd
