@@ -126,6 +126,10 @@ export class EVM {
     } else if (kind === CallKind.CALLCODE) {
       // Value "moves" from the caller to itself: touches it, changes nothing.
       this.transfer(caller, caller, value);
+    } else if (kind === CallKind.STATICCALL) {
+      // go-ethereum adds a zero balance to the target, which touches it: an empty
+      // account reached only by STATICCALL is then removed under EIP-161.
+      state.touch(to);
     }
 
     let result: CallResult;
@@ -340,13 +344,29 @@ function stackError(f: Frame, op: number, t: JumpTable): string {
  * Hot-path exception (DESIGN "hot paths may trade style for speed"): pc, sp and gas live
  * in locals, and the hottest opcodes (stack, arithmetic, comparison, jumps, memory words)
  * are executed inline in a `switch` instead of through the handler table; every other
- * opcode takes the generic path (`default`), which syncs the locals to the frame and
- * calls the table's dynamic gas function and handler. Inline cases use the same
+ * opcode takes the generic path after the switch, which syncs the locals to the frame
+ * and calls the table's dynamic gas function and handler. Inline cases use the same
  * semantics helpers as the handlers (u256.ts, common.ts), the static gas those opcodes
- * have in every fork (checked by evm.test.ts) and the same error strings; runTraced
- * still runs every opcode through the table, and evm.test.ts compares the two loops.
+ * have in every fork, and the same error strings. PUSH1/PUSH2 + JUMP/JUMPI run as one
+ * step, and a jump also runs the JUMPDEST it lands on; nothing can observe the difference
+ * without a tracer. runTraced still runs every opcode through the table, and
+ * interpreter.test.ts runs both loops on the same programs on every fork.
  */
 function runPlain(f: Frame, t: JumpTable): void {
+  // Constants as locals: V8 reads a module binding (imported, or declared below) through
+  // a cell with an initialisation check on every use.
+  const MOD = MOD256;
+  const MASK = MASK256;
+  /** Largest part of the frame's gas kept in the small-integer local `gas`. */
+  const GAS_CHUNK = 0x3fff_ffff;
+  /** Memory offsets handled inline (larger ones cost more gas than exists). */
+  const MEMORY_FAST_MAX = 0x7fff_0000n;
+  /**
+   * Taken jumps between copies of the stack array. The stack is written on most steps;
+   * once V8 has moved the array to the old generation, every store of a new bigint into
+   * it goes through the generational write barrier's slow path. A fresh copy is young.
+   */
+  const STACK_REFRESH = 4096;
   const code = f.code;
   const len = code.length;
   const lenBig = BigInt(len);
@@ -365,8 +385,8 @@ function runPlain(f: Frame, t: JumpTable): void {
   // part stays a small integer (a double local is boxed on every loop back-edge in
   // on-stack-replaced code): `gas` is at most GAS_CHUNK, `reserve` holds the rest and
   // refills `gas` when an instruction would run out. The frame sees `gas + reserve`.
-  let pc = f.pc;
-  let sp = f.sp;
+  let pc = f.pc | 0; // | 0 (here and below): tells V8 these are small integers
+  let sp = f.sp | 0;
   let reserve = f.gas > GAS_CHUNK ? f.gas - GAS_CHUNK : 0;
   let gas = (f.gas - reserve) | 0; // | 0: tells V8 it is a small integer
   let op = 0;
@@ -394,7 +414,8 @@ function runPlain(f: Frame, t: JumpTable): void {
           }
           gas -= 3;
           const r = stack[--sp]! + stack[sp - 1]!;
-          stack[sp - 1] = r >= MOD256 ? r - MOD256 : r;
+          // The first test is inlined by V8 for 64-bit values; the second needs a call.
+          stack[sp - 1] = r < 0x7fff_ffff_ffff_ffffn || r < MOD ? r : r - MOD;
           pc++;
           continue;
         }
@@ -407,7 +428,7 @@ function runPlain(f: Frame, t: JumpTable): void {
           }
           gas -= 5;
           const r = stack[--sp]! * stack[sp - 1]!;
-          stack[sp - 1] = r > MASK256 ? r & MASK256 : r;
+          stack[sp - 1] = r < 0x7fff_ffff_ffff_ffffn || r <= MASK ? r : r & MASK;
           pc++;
           continue;
         }
@@ -420,7 +441,7 @@ function runPlain(f: Frame, t: JumpTable): void {
           }
           gas -= 3;
           const r = stack[--sp]! - stack[sp - 1]!;
-          stack[sp - 1] = r < 0n ? r + MOD256 : r;
+          stack[sp - 1] = r < 0n ? r + MOD : r;
           pc++;
           continue;
         }
@@ -577,7 +598,7 @@ function runPlain(f: Frame, t: JumpTable): void {
             break loop;
           }
           gas -= 3;
-          stack[sp - 1] = MASK256 ^ stack[sp - 1]!;
+          stack[sp - 1] = MASK ^ stack[sp - 1]!;
           pc++;
           continue;
         case 0x1b: {
@@ -593,7 +614,7 @@ function runPlain(f: Frame, t: JumpTable): void {
           if (shift >= 256n) stack[sp - 1] = 0n;
           else {
             const r = stack[sp - 1]! << shift;
-            stack[sp - 1] = r > MASK256 ? r & MASK256 : r;
+            stack[sp - 1] = r > MASK ? r & MASK : r;
           }
           pc++;
           continue;
@@ -680,7 +701,11 @@ function runPlain(f: Frame, t: JumpTable): void {
             f.fail("invalid jump destination");
             return;
           }
-          pc = d;
+          // The destination is a JUMPDEST: run it here too (1 gas) when gas allows.
+          if (gas >= 1) {
+            gas -= 1;
+            pc = (d + 1) | 0;
+          } else pc = d;
           if (--refresh === 0) {
             refresh = STACK_REFRESH;
             stack = f.stack = stack.slice();
@@ -709,7 +734,11 @@ function runPlain(f: Frame, t: JumpTable): void {
             f.fail("invalid jump destination");
             return;
           }
-          pc = d;
+          // The destination is a JUMPDEST: run it here too (1 gas) when gas allows.
+          if (gas >= 1) {
+            gas -= 1;
+            pc = (d + 1) | 0;
+          } else pc = d;
           if (--refresh === 0) {
             refresh = STACK_REFRESH;
             stack = f.stack = stack.slice();
@@ -782,11 +811,11 @@ function runPlain(f: Frame, t: JumpTable): void {
               else {
                 gas -= 13;
                 if (stack[--sp] === 0n) {
-                  pc = next + 1;
+                  pc = (next + 1) | 0;
                   continue;
                 }
               }
-              const d = op === 0x60 ? code[pc + 1]! : (code[pc + 1]! << 8) | code[pc + 2]!;
+              const d = op === 0x60 ? code[pc + 1]! | 0 : (code[pc + 1]! << 8) | code[pc + 2]!;
               if (d >= len || jumpdests[d] !== 1) {
                 f.pc = next + 1;
                 f.sp = sp;
@@ -794,7 +823,10 @@ function runPlain(f: Frame, t: JumpTable): void {
                 f.fail("invalid jump destination");
                 return;
               }
-              pc = d;
+              if (gas >= 1) {
+                gas -= 1;
+                pc = (d + 1) | 0;
+              } else pc = d;
               if (--refresh === 0) {
                 refresh = STACK_REFRESH;
                 stack = f.stack = stack.slice();
@@ -896,8 +928,8 @@ function runPlain(f: Frame, t: JumpTable): void {
       f.pc = pc + 1;
       handlers[op]!(f);
       if (f.status !== RUNNING) return;
-      pc = f.pc;
-      sp = f.sp;
+      pc = f.pc | 0;
+      sp = f.sp | 0;
       reserve = f.gas > GAS_CHUNK ? f.gas - GAS_CHUNK : 0;
       gas = (f.gas - reserve) | 0;
     }
@@ -917,14 +949,6 @@ function runPlain(f: Frame, t: JumpTable): void {
   f.gas = gas + reserve;
   f.fail(outOfGas ? OOG : stackError(f, op, t));
 }
-
-const STACK_REFRESH = 4096;
-
-/** Largest part of a frame's gas the plain loop keeps in its small-integer local. */
-const GAS_CHUNK = 0x3fff_ffff;
-
-/** Memory offsets the plain loop handles inline (larger ones cost more gas than exists). */
-const MEMORY_FAST_MAX = 0x7fff_0000n;
 
 /** Gas to grow memory from `memSize` bytes to cover `end` bytes (end > memSize). */
 function memoryExpansionCost(memSize: number, end: number): number {

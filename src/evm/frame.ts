@@ -18,14 +18,28 @@ export const REVERTED = 2;
 export const FAILED = 3; // exceptional halt: all gas consumed
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+
+/** A stack array of STACK_LIMIT zeros, built by push so that V8 keeps it packed (no hole checks). */
+function newStack(): bigint[] {
+  const stack: bigint[] = [];
+  for (let i = 0; i < STACK_LIMIT; i++) stack.push(0n);
+  return stack;
+}
 
 export class Frame implements StepScope {
-  readonly stack: bigint[] = new Array<bigint>(STACK_LIMIT).fill(0n);
+  stack: bigint[] = newStack();
   sp = 0;
   memory: Uint8Array = EMPTY;
+  /** A big-endian view of `memory` for word reads and writes (replaced with it). */
+  memView: DataView = EMPTY_VIEW;
   memSize = 0;
   pc = 0;
-  gas: number;
+  // Initialised to a double (NaN: neither undefined nor a small integer) so that V8 gives
+  // the field its double representation from the first frame on: the interpreter reads
+  // it unboxed, and the class's shape never changes when some frame's gas outgrows a
+  // small integer (see FRAME_SHAPE_PIN). The constructor sets the real value.
+  gas = Number.NaN;
   status = RUNNING;
   error: string | null = null;
   /** RETURN/REVERT data. */
@@ -33,7 +47,7 @@ export class Frame implements StepScope {
   /** Return data of the last call made by this frame. */
   returnData: Uint8Array = EMPTY;
   /** Gas to forward to the next call, computed by the call's dynamic gas function. */
-  callGas = 0;
+  callGas = Number.NaN; // a double from the start, as `gas`
 
   constructor(
     readonly evm: EVM,
@@ -78,6 +92,7 @@ export class Frame implements StepScope {
       const m = new Uint8Array(cap);
       m.set(this.memory.subarray(0, this.memSize));
       this.memory = m;
+      this.memView = new DataView(m.buffer);
     }
     this.memSize = newSize;
   }
@@ -88,6 +103,26 @@ export class Frame implements StepScope {
     return this.memory.slice(offset, offset + size);
   }
 }
+
+/**
+ * V8 keeps the hidden class (map) of Frame objects alive only while some frame is: after
+ * a full garbage collection with no frame alive (between transactions, or between
+ * benchmark runs), the interpreter's optimized code, which checks for that map, is thrown
+ * away ("weak objects") and has to warm up again, running slower meanwhile. This one
+ * empty frame, never run, keeps the map alive.
+ */
+export const FRAME_SHAPE_PIN = new Frame(
+  undefined as unknown as EVM,
+  EMPTY,
+  EMPTY,
+  "0x0000000000000000000000000000000000000000",
+  "0x0000000000000000000000000000000000000000",
+  0n,
+  EMPTY,
+  0,
+  false,
+  0,
+);
 
 /** Bitmap of valid JUMPDEST positions, computed once per code (cached by code identity). */
 const jumpdestCache = new WeakMap<Uint8Array, Uint8Array>();
@@ -103,4 +138,35 @@ export function jumpdestsOf(code: Uint8Array): Uint8Array {
   }
   jumpdestCache.set(code, map);
   return map;
+}
+
+/**
+ * Values of PUSH immediates by code position, filled the first time each PUSH runs
+ * (cached by code identity): the plain interpreter loop then pushes a ready bigint.
+ */
+const pushCache = new WeakMap<Uint8Array, (bigint | undefined)[]>();
+
+export function pushCacheOf(code: Uint8Array): (bigint | undefined)[] {
+  let cache = pushCache.get(code);
+  if (cache === undefined) {
+    cache = new Array<bigint | undefined>(code.length).fill(undefined);
+    pushCache.set(code, cache);
+  }
+  return cache;
+}
+
+/** The immediate of the PUSH at `pc` (zero-padded past the end of code), stored in `cache`. */
+export function pushValue(code: Uint8Array, pc: number, cache: (bigint | undefined)[]): bigint {
+  const n = code[pc]! - 0x5f;
+  let v = 0n;
+  let i = 0;
+  // 6-byte chunks keep most of the work in small-integer arithmetic.
+  for (; i < n; i += 6) {
+    const m = Math.min(6, n - i);
+    let chunk = 0;
+    for (let j = 0; j < m; j++) chunk = chunk * 256 + (code[pc + 1 + i + j] ?? 0);
+    v = i === 0 ? BigInt(chunk) : (v << BigInt(m * 8)) | BigInt(chunk);
+  }
+  cache[pc] = v;
+  return v;
 }

@@ -1,7 +1,7 @@
 /** Arithmetic: ADD … SIGNEXTEND, and EXP's dynamic gas (EIP-160 repriced its byte cost). */
 import type { Frame } from "../frame.js";
 import { G } from "../gas.js";
-import { byteLength, expMod256, fromSigned, MASK256, MOD256, signExtend, toSigned } from "./u256.js";
+import { byteLength, expMod256, MASK256, MOD256, sdiv, signExtend, smod } from "./u256.js";
 
 export function opAdd(f: Frame): void {
   const s = f.stack;
@@ -33,9 +33,7 @@ export function opDiv(f: Frame): void {
 export function opSdiv(f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
-  const d = toSigned(s[sp - 1]!);
-  // BigInt division truncates toward zero, as SDIV does; -2^255 / -1 wraps to -2^255.
-  s[sp - 1] = d === 0n ? 0n : fromSigned(toSigned(s[sp]!) / d) & MASK256;
+  s[sp - 1] = sdiv(s[sp]!, s[sp - 1]!);
 }
 
 export function opMod(f: Frame): void {
@@ -48,9 +46,7 @@ export function opMod(f: Frame): void {
 export function opSmod(f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
-  const d = toSigned(s[sp - 1]!);
-  // BigInt % takes the sign of the dividend, as SMOD does.
-  s[sp - 1] = d === 0n ? 0n : fromSigned(toSigned(s[sp]!) % d);
+  s[sp - 1] = smod(s[sp]!, s[sp - 1]!);
 }
 
 export function opAddmod(f: Frame): void {

@@ -1,6 +1,6 @@
 /** Comparison and bitwise logic: LT … SAR, CLZ (EIP-7939). */
 import type { Frame } from "../frame.js";
-import { byteAt, clz, MASK256, sar, toSigned } from "./u256.js";
+import { byteAt, clz, MASK256, sar, slt } from "./u256.js";
 
 export function opLt(f: Frame): void {
   const s = f.stack;
@@ -17,13 +17,13 @@ export function opGt(f: Frame): void {
 export function opSlt(f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
-  s[sp - 1] = toSigned(s[sp]!) < toSigned(s[sp - 1]!) ? 1n : 0n;
+  s[sp - 1] = slt(s[sp]!, s[sp - 1]!) ? 1n : 0n;
 }
 
 export function opSgt(f: Frame): void {
   const s = f.stack;
   const sp = --f.sp;
-  s[sp - 1] = toSigned(s[sp]!) > toSigned(s[sp - 1]!) ? 1n : 0n;
+  s[sp - 1] = slt(s[sp - 1]!, s[sp]!) ? 1n : 0n;
 }
 
 export function opEq(f: Frame): void {

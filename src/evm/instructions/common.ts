@@ -51,31 +51,99 @@ export function copyToMemory(
   if (avail < size) mem.fill(0, memOffset + Math.max(avail, 0), memOffset + size);
 }
 
-const scratch = new Uint8Array(32);
-const scratchView = new DataView(scratch.buffer);
+/*
+ * Word <-> bytes conversion, on the hot path of MLOAD/MSTORE. Memory is read and written
+ * through a big-endian DataView in 32-bit pieces (V8 inlines DataView accesses; byte
+ * loops cost several times more). Most words in memory are small (pointers, lengths,
+ * counters) or small negatives: those go through one 64-bit limb of a BigUint64Array
+ * (one bigint allocation) instead of four limbs and six shifts/ors.
+ */
+const limbs = new BigUint64Array(4); // limbs[0] is the lowest 64 bits
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+// 32-bit halves of the limbs, most significant first: half(i) = limbHalves[HALF[i]].
+const limbHalves = new Uint32Array(limbs.buffer);
+const HALF = LITTLE_ENDIAN ? [7, 6, 5, 4, 3, 2, 1, 0] : [6, 7, 4, 5, 2, 3, 0, 1];
+const [H0, H1, H2, H3, H4, H5, H6, H7] = HALF as [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+const TWO64 = 1n << 64n;
+/** 2^256 - 2^64: words at or above it are small negatives (top 24 bytes all 0xff). */
+const NEG64 = (1n << 256n) - TWO64;
+
+/** Writes x as 32 big-endian bytes at `offset` of the view. */
+export function storeWord(view: DataView, offset: number, x: bigint): void {
+  limbs[0] = x; // truncates to the low 64 bits
+  if (x < TWO64) {
+    for (let i = 0; i < 24; i += 4) view.setUint32(offset + i, 0);
+  } else if (x >= NEG64) {
+    for (let i = 0; i < 24; i += 4) view.setInt32(offset + i, -1);
+  } else {
+    limbs[1] = x >> 64n;
+    limbs[2] = x >> 128n;
+    limbs[3] = x >> 192n;
+    view.setUint32(offset, limbHalves[H0]!);
+    view.setUint32(offset + 4, limbHalves[H1]!);
+    view.setUint32(offset + 8, limbHalves[H2]!);
+    view.setUint32(offset + 12, limbHalves[H3]!);
+    view.setUint32(offset + 16, limbHalves[H4]!);
+    view.setUint32(offset + 20, limbHalves[H5]!);
+  }
+  view.setUint32(offset + 24, limbHalves[H6]!);
+  view.setUint32(offset + 28, limbHalves[H7]!);
+}
+
+/** Reads the 32 big-endian bytes at `offset` of the view (which must hold them). */
+export function loadWord(view: DataView, offset: number): bigint {
+  const a = view.getInt32(offset);
+  const b = view.getInt32(offset + 4);
+  const c = view.getInt32(offset + 8);
+  const d = view.getInt32(offset + 12);
+  const e = view.getInt32(offset + 16);
+  const g = view.getInt32(offset + 20);
+  limbHalves[H6] = view.getUint32(offset + 24);
+  limbHalves[H7] = view.getUint32(offset + 28);
+  if ((a | b | c | d | e | g) === 0) return limbs[0]!;
+  if ((a & b & c & d & e & g) === -1) return NEG64 | limbs[0]!;
+  limbHalves[H0] = a;
+  limbHalves[H1] = b;
+  limbHalves[H2] = c;
+  limbHalves[H3] = d;
+  limbHalves[H4] = e;
+  limbHalves[H5] = g;
+  return (limbs[3]! << 192n) | (limbs[2]! << 128n) | (limbs[1]! << 64n) | limbs[0]!;
+}
 
 /** Writes x as 32 big-endian bytes at out[offset]. */
 export function wordToBytes32(x: bigint, out: Uint8Array, offset: number): void {
-  scratchView.setBigUint64(0, x >> 192n);
-  scratchView.setBigUint64(8, BigInt.asUintN(64, x >> 128n));
-  scratchView.setBigUint64(16, BigInt.asUintN(64, x >> 64n));
-  scratchView.setBigUint64(24, BigInt.asUintN(64, x));
-  out.set(scratch, offset);
+  storeWord(new DataView(out.buffer, out.byteOffset, out.byteLength), offset, x);
 }
 
 /** Reads 32 big-endian bytes at buf[offset] (bytes past the end read as zero). */
 export function bytes32ToWord(buf: Uint8Array, offset: number): bigint {
-  if (offset + 32 <= buf.length) {
-    for (let i = 0; i < 32; i++) scratch[i] = buf[offset + i]!;
-  } else {
-    for (let i = 0; i < 32; i++) scratch[i] = buf[offset + i] ?? 0;
-  }
-  return (
-    (scratchView.getBigUint64(0) << 192n) |
-    (scratchView.getBigUint64(8) << 128n) |
-    (scratchView.getBigUint64(16) << 64n) |
-    scratchView.getBigUint64(24)
-  );
+  if (offset + 32 <= buf.length)
+    return loadWord(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), offset);
+  const padded = new Uint8Array(32);
+  padded.set(buf.subarray(offset, offset + 32));
+  return loadWord(new DataView(padded.buffer), 0);
+}
+
+const indexLimb = new BigUint64Array(1);
+const indexInt = new Int32Array(indexLimb.buffer, LITTLE_ENDIAN ? 0 : 4, 1);
+
+/**
+ * x as a number, for 0 <= x < 2^31 (the caller checks): several times cheaper than
+ * Number(x), which V8 does not inline. Used for jump destinations and memory offsets.
+ */
+export function smallToIndex(x: bigint): number {
+  indexLimb[0] = x;
+  return indexInt[0]!;
 }
 
 /** Word from up to 32 bytes at `offset` of `data`, right-padded with zeros (CALLDATALOAD). */

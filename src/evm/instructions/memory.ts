@@ -1,7 +1,7 @@
 /** Memory: MLOAD, MSTORE, MSTORE8, MSIZE, MCOPY (EIP-5656), with their expansion gas. */
 import type { Frame } from "../frame.js";
 import { G } from "../gas.js";
-import { bytes32ToWord, memoryGas, wordGas, wordToBytes32 } from "./common.js";
+import { loadWord, memoryGas, storeWord, wordGas } from "./common.js";
 
 export function mloadGas(f: Frame): number {
   return memoryGas(f, f.stack[f.sp - 1]!, 32n);
@@ -11,7 +11,7 @@ export function opMload(f: Frame): void {
   const s = f.stack;
   const off = Number(s[f.sp - 1]!);
   f.expand(off, 32);
-  s[f.sp - 1] = bytes32ToWord(f.memory, off);
+  s[f.sp - 1] = loadWord(f.memView, off);
 }
 
 export function mstoreGas(f: Frame): number {
@@ -23,7 +23,7 @@ export function opMstore(f: Frame): void {
   const sp = (f.sp -= 2);
   const off = Number(s[sp + 1]!);
   f.expand(off, 32);
-  wordToBytes32(s[sp]!, f.memory, off);
+  storeWord(f.memView, off, s[sp]!);
 }
 
 export function mstore8Gas(f: Frame): number {

@@ -12,6 +12,35 @@ export function fromSigned(x: bigint): bigint {
   return x < 0n ? x + MOD256 : x;
 }
 
+/**
+ * SDIV: signed division truncating toward zero, on magnitudes so that non-negative
+ * operands (the common case) need no conversion; -2^255 / -1 gives 2^255 (= -2^255).
+ */
+export function sdiv(a: bigint, b: bigint): bigint {
+  if (b === 0n) return 0n;
+  const an = a >= SIGN_BIT;
+  const bn = b >= SIGN_BIT;
+  if (!an && !bn) return a / b;
+  const q = (an ? MOD256 - a : a) / (bn ? MOD256 - b : b);
+  return an === bn || q === 0n ? q : MOD256 - q;
+}
+
+/** SMOD: the remainder takes the sign of the dividend. */
+export function smod(a: bigint, b: bigint): bigint {
+  if (b === 0n) return 0n;
+  const an = a >= SIGN_BIT;
+  const bn = b >= SIGN_BIT;
+  if (!an && !bn) return a % b;
+  const r = (an ? MOD256 - a : a) % (bn ? MOD256 - b : b);
+  return !an || r === 0n ? r : MOD256 - r;
+}
+
+/** SLT: a < b as signed words, without converting them. */
+export function slt(a: bigint, b: bigint): boolean {
+  const an = a >= SIGN_BIT;
+  return an === b >= SIGN_BIT ? a < b : an;
+}
+
 /** Modular exponentiation base^exp mod 2^256 by square-and-multiply. */
 export function expMod256(base: bigint, exp: bigint): bigint {
   let result = 1n;
