@@ -37,6 +37,14 @@ describe("sonde CLI", () => {
     );
   });
 
+  it("survives 1024 nested calls (the CLI runs with a large stack)", () => {
+    // PUSH1 0 DUP1 DUP1 DUP1 DUP1 ADDRESS GAS CALL STOP: calls itself until the depth limit.
+    const r = sonde("run", "--code", "600080808080305af100", "--gas", "100000000000000");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^0x\ngas used: \d+\n$/);
+  });
+
   it("--bench prints one JSON line", () => {
     const r = sonde("run", "--code", "6001600101", "--bench", "--runs", "3");
     const line = JSON.parse(r.out);
