@@ -357,6 +357,10 @@ function runPlain(f: Frame, t: JumpTable): void {
   // a cell with an initialisation check on every use.
   const MOD = MOD256;
   const MASK = MASK256;
+  /** Words whose sums and differences fit in V8's inline 64-bit bigint arithmetic. */
+  const SMALL = 0x3fff_ffff_ffff_ffffn;
+  /** Words whose products do. */
+  const SMALL_FACTOR = 0x7fff_ffffn;
   /** Largest part of the frame's gas kept in the small-integer local `gas`. */
   const GAS_CHUNK = 0x3fff_ffff;
   /** Memory offsets handled inline (larger ones cost more gas than exists). */
@@ -413,9 +417,16 @@ function runPlain(f: Frame, t: JumpTable): void {
             break loop;
           }
           gas -= 3;
-          const r = stack[--sp]! + stack[sp - 1]!;
-          // The first test is inlined by V8 for 64-bit values; the second needs a call.
-          stack[sp - 1] = r < 0x7fff_ffff_ffff_ffffn || r < MOD ? r : r - MOD;
+          const a = stack[--sp]!;
+          const b = stack[sp - 1]!;
+          // Small operands get an addition of their own: V8 compiles a bigint operation
+          // to inline 64-bit arithmetic only while every value it has seen fits in 64
+          // bits, and a single shared site would lose that after the first large word.
+          if (a <= SMALL && b <= SMALL) stack[sp - 1] = a + b;
+          else {
+            const r = a + b;
+            stack[sp - 1] = r < MOD ? r : r - MOD;
+          }
           pc++;
           continue;
         }
@@ -427,8 +438,14 @@ function runPlain(f: Frame, t: JumpTable): void {
             break loop;
           }
           gas -= 5;
-          const r = stack[--sp]! * stack[sp - 1]!;
-          stack[sp - 1] = r < 0x7fff_ffff_ffff_ffffn || r <= MASK ? r : r & MASK;
+          const a = stack[--sp]!;
+          const b = stack[sp - 1]!;
+          // As for ADD: a product of two words below 2^31 fits in 64 bits.
+          if (a <= SMALL_FACTOR && b <= SMALL_FACTOR) stack[sp - 1] = a * b;
+          else {
+            const r = a * b;
+            stack[sp - 1] = r <= MASK ? r : r & MASK;
+          }
           pc++;
           continue;
         }
@@ -440,8 +457,16 @@ function runPlain(f: Frame, t: JumpTable): void {
             break loop;
           }
           gas -= 3;
-          const r = stack[--sp]! - stack[sp - 1]!;
-          stack[sp - 1] = r < 0n ? r + MOD : r;
+          const a = stack[--sp]!;
+          const b = stack[sp - 1]!;
+          // As for ADD: the two branches are the same code on purpose, as two sites.
+          if (a <= SMALL && b <= SMALL) {
+            const r = a - b;
+            stack[sp - 1] = r < 0n ? r + MOD : r;
+          } else {
+            const r = a - b;
+            stack[sp - 1] = r < 0n ? r + MOD : r;
+          }
           pc++;
           continue;
         }
