@@ -4,7 +4,7 @@
  * Stack bounds derive from the opcode descriptions in opcodes.ts; tables are validated
  * when built.
  */
-import { FORK_NAMES, Fork } from "./forks.js";
+import { FORK_NAMES, type Fork } from "./forks.js";
 import type { Frame } from "./frame.js";
 import { STACK_LIMIT } from "./frame.js";
 import { G } from "./gas.js";
@@ -252,5 +252,3 @@ function finish(fork: Fork, t: Table): JumpTable {
   }
   return { fork, handlers, staticGas, dynamicGas, minStack, maxStack };
 }
-
-export { Fork };

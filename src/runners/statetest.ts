@@ -10,7 +10,7 @@ import { applyTransaction } from "../block/apply.js";
 import { type BlobSchedule, blobBaseFee, blobScheduleFor } from "../block/blobs.js";
 import { InvalidInputError, SondeError } from "../errors.js";
 import type { BlockContext } from "../evm/context.js";
-import { type Fork, findFork, forkName } from "../evm/forks.js";
+import { type Fork, findFork } from "../evm/forks.js";
 import {
   type Address,
   bigintToBytes,
@@ -337,5 +337,3 @@ function runCase(
   opts.afterCase?.(result);
   return result;
 }
-
-export { forkName };

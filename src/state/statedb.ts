@@ -9,7 +9,7 @@
  * revert is exact, including what a tracer was told: reverted changes are not re-reported.
  */
 
-import { type Address, bigintToBytes, bytesToHex, hexToBytes } from "../primitives/hex.js";
+import { type Address, bigintToBytes, hexToBytes } from "../primitives/hex.js";
 import { KECCAK_EMPTY, keccak256 } from "../primitives/keccak.js";
 import { rlpEncode } from "../primitives/rlp.js";
 import {
@@ -503,5 +503,3 @@ export function accountRlp(acc: AccountData): Uint8Array {
     acc.code.length === 0 ? KECCAK_EMPTY : keccak256(acc.code),
   ]);
 }
-
-export { bytesToHex };

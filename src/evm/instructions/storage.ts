@@ -95,22 +95,21 @@ export const sstoreGasEip2200 = makeSstoreNetGas({
   coldSload: false,
 });
 
-export const sstoreGasEip2929 = makeSstoreNetGas({
+const EIP2929_PARAMS: NetMeteringParams = {
   sentry: true,
   noop: G.WARM_STORAGE_READ,
   set: G.SSTORE_SET,
   reset: G.SSTORE_RESET - G.COLD_SLOAD,
   clearRefund: G.SSTORE_CLEAR_REFUND,
   coldSload: true,
-});
+};
 
+export const sstoreGasEip2929 = makeSstoreNetGas(EIP2929_PARAMS);
+
+/** EIP-3529 changes only the clearing refund. */
 export const sstoreGasEip3529 = makeSstoreNetGas({
-  sentry: true,
-  noop: G.WARM_STORAGE_READ,
-  set: G.SSTORE_SET,
-  reset: G.SSTORE_RESET - G.COLD_SLOAD,
+  ...EIP2929_PARAMS,
   clearRefund: G.SSTORE_CLEARS_SCHEDULE_EIP3529,
-  coldSload: true,
 });
 
 export function opTload(f: Frame): void {
