@@ -6,7 +6,8 @@
  * tracing code at all (see `bench/hooks-overhead.js`), so an untraced run pays nothing.
  *
  * Levels (after go-ethereum's core/tracing/hooks.go):
- *  - transaction: onTxStart / onTxEnd
+ *  - transaction: onTxStart / onTxEnd; onSystemCallStart / onSystemCallEnd bracket a
+ *                 protocol system call (its frame is reported with onEnter/onExit as usual)
  *  - frame:       onEnter / onExit (every call, create and precompile call, depth 0 included)
  *  - step:        onOpcode before each instruction executes; onFault when an instruction fails
  *  - state:       onBalanceChange, onNonceChange, onCodeChange, onStorageChange with reasons; onLog
@@ -18,6 +19,8 @@
  *
  * Changelog
  *  - v1 (2026-11): first version: tx, frame, opcode, fault, balance/nonce/code/storage, log.
+ *  - v1.1 (2026-11): onSystemCallStart / onSystemCallEnd around block-level system calls
+ *    (EIP-4788, 2935, 7002, 7251). Additive: tracers written for v1 are unaffected.
  */
 import type { Address } from "../primitives/hex.js";
 
@@ -141,6 +144,10 @@ export interface LogRecord {
 export interface Hooks {
   onTxStart?(tx: TxStartInfo): void;
   onTxEnd?(result: TxEndInfo): void;
+  /** A block-level system call (EIP-4788, 2935, 7002, 7251) begins; its frames follow. */
+  onSystemCallStart?(): void;
+  /** The system call begun by the last onSystemCallStart has ended. */
+  onSystemCallEnd?(): void;
   /**
    * A frame begins. `to` is the code's account for CALL/STATICCALL, the storage
    * account for CALLCODE/DELEGATECALL, the new address for creates.
