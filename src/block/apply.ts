@@ -108,16 +108,19 @@ export function applyTransaction(
   state.beginTransaction();
   state.hooks = hooks;
   const to = tx.to;
-  hooks?.onTxStart?.({
-    from: sender,
-    to,
-    value: tx.value,
-    input: tx.data,
-    gasLimit: tx.gasLimit,
-    gasPrice,
-    type: tx.type,
-    nonce: tx.nonce,
-  });
+  hooks?.onTxStart?.(
+    {
+      from: sender,
+      to,
+      value: tx.value,
+      input: tx.data,
+      gasLimit: tx.gasLimit,
+      gasPrice,
+      type: tx.type,
+      nonce: tx.nonce,
+    },
+    { state, block, fork },
+  );
   const upfront = tx.gasLimit * gasPrice + blobGas * block.blobBaseFee;
   state.subBalance(sender, upfront, BalanceChangeReason.GasBuy);
 

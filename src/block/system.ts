@@ -68,7 +68,7 @@ export function systemCall(
   input: Uint8Array,
   hooks: Hooks | null = null,
 ): SystemCallResult {
-  hooks?.onSystemCallStart?.();
+  hooks?.onSystemCallStart?.({ state, block, fork });
   try {
     state.beginTransaction();
     const evm = new EVM(state, block, { origin: SYSTEM_ADDRESS, gasPrice: 0n, blobHashes: [] }, fork, hooks);

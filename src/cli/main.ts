@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run ethereum/tests TransactionTests",
     load: async () => (await import("./txtest.js")).txtestCommand,
   },
+  tracetest: {
+    summary: "run go-ethereum tracer fixtures",
+    load: async () => (await import("./tracetest.js")).tracetestCommand,
+  },
   run: {
     summary: "run EVM code (like go-ethereum's `evm run`)",
     load: async () => (await import("./run.js")).runCommand,

@@ -27,6 +27,8 @@ export interface CallOptions {
   sender?: Address;
   receiver?: Address;
   hooks?: Hooks | null;
+  /** Block context (default: block 1, timestamp 1, zero coinbase and fees). */
+  block?: BlockContext;
 }
 
 export interface CallOutput {
@@ -85,29 +87,31 @@ export function executeCall(opts: CallOptions): CallOutput {
   const hooks = opts.hooks ?? null;
   state.hooks = hooks;
   state.beginTransaction();
-  const evm = new EVM(
-    state,
-    defaultBlock(fork),
-    { origin: sender, gasPrice: 0n, blobHashes: [] },
-    fork,
-    hooks,
-  );
+  const block = opts.block ?? defaultBlock(fork);
+  const evm = new EVM(state, block, { origin: sender, gasPrice: 0n, blobHashes: [] }, fork, hooks);
   if (fork >= Fork.Berlin) {
     state.warmAddress(sender);
     state.warmAddress(receiver);
     for (const p of evm.precompiles.keys()) state.warmAddress(p);
   }
   const gasNum = gas > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(gas);
-  const r = evm.call(
-    CallKind.CALL,
-    sender,
-    receiver,
-    receiver,
-    opts.input ?? new Uint8Array(0),
-    gasNum,
-    value,
-    false,
-    0,
+  const input = opts.input ?? new Uint8Array(0);
+  // Reported as go-ethereum's runtime.Call does: a legacy transaction around the call.
+  hooks?.onTxStart?.(
+    {
+      from: sender,
+      to: receiver,
+      value,
+      input,
+      gasLimit: gas,
+      gasPrice: 0n,
+      type: 0,
+      nonce: state.getNonce(sender),
+    },
+    { state, block, fork },
   );
-  return { returnData: r.output, gasUsed: BigInt(gasNum - r.gasLeft), error: r.error, state };
+  const r = evm.call(CallKind.CALL, sender, receiver, receiver, input, gasNum, value, false, 0);
+  const gasUsed = BigInt(gasNum - r.gasLeft);
+  hooks?.onTxEnd?.({ gasUsed, success: r.error === null, returnData: r.output });
+  return { returnData: r.output, gasUsed, error: r.error, state };
 }

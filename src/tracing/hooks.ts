@@ -20,8 +20,12 @@
  * Changelog
  *  - v1 (2026-11): first version: tx, frame, opcode, fault, balance/nonce/code/storage, log.
  *  - v1.1 (2026-11): onSystemCallStart / onSystemCallEnd around block-level system calls
- *    (EIP-4788, 2935, 7002, 7251). Additive: tracers written for v1 are unaffected.
+ *    (EIP-4788, 2935, 7002, 7251). onTxStart and onSystemCallStart receive an `ExecEnv`
+ *    (a read view of the state, the block context, the fork). Additive: tracers written
+ *    for v1 are unaffected.
  */
+import type { BlockContext } from "../evm/context.js";
+import type { Fork } from "../evm/forks.js";
 import type { Address } from "../primitives/hex.js";
 
 /** Call kinds as the opcode that made the frame (the top frame uses CALL or CREATE). */
@@ -124,6 +128,29 @@ export interface TxStartInfo {
   nonce: bigint;
 }
 
+/**
+ * Read access to the state as execution changes it, for tracers that look state up
+ * (prestate, JavaScript `db`). Reads have no side effects: no warming, no touching.
+ */
+export interface StateView {
+  exists(address: Address): boolean;
+  getBalance(address: Address): bigint;
+  getNonce(address: Address): bigint;
+  getCode(address: Address): Uint8Array;
+  /** keccak256 of the code; null when the account does not exist. */
+  getCodeHash(address: Address): Uint8Array | null;
+  getStorage(address: Address, slot: bigint): bigint;
+  /** True when SELFDESTRUCT ran for the account in this transaction. */
+  hasSelfDestructed(address: Address): boolean;
+}
+
+/** What a transaction or system call executes against (go-ethereum's VMContext). */
+export interface ExecEnv {
+  state: StateView;
+  block: BlockContext;
+  fork: Fork;
+}
+
 export interface TxEndInfo {
   gasUsed: bigint;
   /** True when execution succeeded (receipt status 1). */
@@ -142,10 +169,10 @@ export interface LogRecord {
 }
 
 export interface Hooks {
-  onTxStart?(tx: TxStartInfo): void;
+  onTxStart?(tx: TxStartInfo, env: ExecEnv): void;
   onTxEnd?(result: TxEndInfo): void;
   /** A block-level system call (EIP-4788, 2935, 7002, 7251) begins; its frames follow. */
-  onSystemCallStart?(): void;
+  onSystemCallStart?(env: ExecEnv): void;
   /** The system call begun by the last onSystemCallStart has ended. */
   onSystemCallEnd?(): void;
   /**

@@ -1,0 +1,9 @@
+/**
+ * The tracers package: importing it registers every tracer. Use `buildTracer` or
+ * `runTrace` from here rather than from the individual modules.
+ */
+import "./native/simple.js";
+
+export { buildTracer, knownTracers, STRUCT_LOGGER } from "./registry.js";
+export { DEFAULT_TRACE_TIMEOUT_MS, parseDuration, runTrace, type TraceRun } from "./trace.js";
+export { type TraceConfig, type Tracer, type TracerContext, TracerError } from "./types.js";
