@@ -78,15 +78,17 @@ export function guardHooks(tracer: Tracer, deadline: number): { hooks: Hooks; fa
     if (typeof fn !== "function") continue;
     const bound = fn.bind(tracer.hooks);
     if (name === "onOpcode") {
+      // Explicit parameters: a rest array would be allocated on every step.
+      const step = bound as NonNullable<Hooks["onOpcode"]>;
       let n = 0;
-      out[name] = (...args) => {
+      out[name] = ((pc, op, gas, cost, scope, depth, error) => {
         if ((++n & 1023) === 0 && performance.now() > deadline) timedOut();
         try {
-          bound(...args);
+          step(pc, op, gas, cost, scope, depth, error);
         } catch (e) {
           fail(e, name);
         }
-      };
+      }) as NonNullable<Hooks["onOpcode"]> as (...args: unknown[]) => void;
     } else {
       out[name] = (...args) => {
         if (performance.now() > deadline) timedOut();
