@@ -51,6 +51,11 @@ describe("forkAt", () => {
     expect(forkAt(d, 10n, 0n)).toBe(Fork.Constantinople);
   });
 
+  it("matches keys ignoring case, as Go's JSON decoding does", () => {
+    const c = parseChainConfig({ chainId: 1, byzantiumBlock: 0, constantinopleBlock: 0, IstanbulBlock: 0 });
+    expect(forkAt(c, 1n, 0n)).toBe(Fork.Istanbul);
+  });
+
   it("reads merged-at-genesis configs (terminalTotalDifficulty 0)", () => {
     const c = parseChainConfig({
       chainId: 1337,

@@ -64,8 +64,19 @@ export class ChainConfigError extends Error {
   }
 }
 
+/**
+ * A field looked up as Go's encoding/json does: an exact key first, else any key equal
+ * ignoring case (go-ethereum reads `"IstanbulBlock"` as `istanbulBlock`).
+ */
+function field(raw: Record<string, unknown>, key: string): unknown {
+  if (key in raw) return raw[key];
+  const lower = key.toLowerCase();
+  for (const k of Object.keys(raw)) if (k.toLowerCase() === lower) return raw[k];
+  return undefined;
+}
+
 function optionalNumber(raw: Record<string, unknown>, key: string): bigint | undefined {
-  const v = raw[key];
+  const v = field(raw, key);
   if (v === undefined || v === null) return undefined;
   try {
     return parseBigInt(v, key);
@@ -91,7 +102,7 @@ export function parseChainConfig(raw: unknown): ChainConfig {
     if (v !== undefined) times[key] = v;
   }
   const blobSchedule = new Map<string, BlobSchedule>();
-  const bs = r.blobSchedule;
+  const bs = field(r, "blobSchedule");
   if (bs !== undefined && bs !== null) {
     if (typeof bs !== "object" || Array.isArray(bs))
       throw new ChainConfigError("blobSchedule: expected an object");

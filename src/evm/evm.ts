@@ -90,7 +90,9 @@ export class EVM {
     const hooks = this.hooks;
     if (hooks?.onEnter) {
       const shown = kind === CallKind.CALL || kind === CallKind.STATICCALL ? to : codeAddress;
-      hooks.onEnter(depth, kind, caller, shown, input, gas, value);
+      // go-ethereum reports a DELEGATECALL as coming from the contract that makes it.
+      const from = kind === CallKind.DELEGATECALL ? to : caller;
+      hooks.onEnter(depth, kind, from, shown, input, gas, value);
     }
     const r = this.callInner(kind, caller, to, codeAddress, input, gas, value, isStatic, depth);
     if (hooks?.onExit) hooks.onExit(depth, r.output, gas - r.gasLeft, r.error, r.error !== null);

@@ -3,6 +3,9 @@
  * `runTrace` from here rather than from the individual modules.
  */
 import "./native/simple.js";
+import "./native/call.js";
+import "./native/flat-call.js";
+import "./native/mux.js";
 
 export { buildTracer, knownTracers, STRUCT_LOGGER } from "./registry.js";
 export { DEFAULT_TRACE_TIMEOUT_MS, parseDuration, runTrace, type TraceRun } from "./trace.js";

@@ -41,6 +41,8 @@ export interface TracerContext {
   sink?: (chunk: string) => void;
   /** Block hash and transaction index/hash, for tracers that report them (JavaScript ctx). */
   blockHash?: string;
+  /** Number of the block the traced transaction belongs to (flatCallTracer reports it). */
+  blockNumber?: bigint;
   txIndex?: number;
   txHash?: string;
 }

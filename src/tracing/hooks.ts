@@ -23,10 +23,15 @@
  *    (EIP-4788, 2935, 7002, 7251). onTxStart and onSystemCallStart receive an `ExecEnv`
  *    (a read view of the state, the block context, the fork). Additive: tracers written
  *    for v1 are unaffected.
+ *  - v1.2 (2026-11): TxStartInfo.authorizationList (EIP-7702 transactions); onTxExecuted,
+ *    called after execution and fee payment but before the end-of-transaction cleanup
+ *    (prestateTracer's diff mode reads the state there, as go-ethereum's tracer tests
+ *    do). Additive.
  */
 import type { BlockContext } from "../evm/context.js";
 import type { Fork } from "../evm/forks.js";
 import type { Address } from "../primitives/hex.js";
+import type { Authorization } from "../tx/types.js";
 
 /** Call kinds as the opcode that made the frame (the top frame uses CALL or CREATE). */
 export const CallKind = {
@@ -126,6 +131,8 @@ export interface TxStartInfo {
   gasPrice: bigint;
   type: number;
   nonce: bigint;
+  /** The authorizations of an EIP-7702 (type 4) transaction, as signed (not yet checked). */
+  authorizationList?: readonly Authorization[];
 }
 
 /**
@@ -171,13 +178,20 @@ export interface LogRecord {
 export interface Hooks {
   onTxStart?(tx: TxStartInfo, env: ExecEnv): void;
   onTxEnd?(result: TxEndInfo): void;
+  /**
+   * The transaction has executed and paid its fees; self-destructed and touched empty
+   * accounts are not yet removed (that happens next, then onTxEnd). The ExecEnv state of
+   * onTxStart reads this state. Not called where there is no such cleanup step.
+   */
+  onTxExecuted?(): void;
   /** A block-level system call (EIP-4788, 2935, 7002, 7251) begins; its frames follow. */
   onSystemCallStart?(env: ExecEnv): void;
   /** The system call begun by the last onSystemCallStart has ended. */
   onSystemCallEnd?(): void;
   /**
-   * A frame begins. `to` is the code's account for CALL/STATICCALL, the storage
-   * account for CALLCODE/DELEGATECALL, the new address for creates.
+   * A frame begins. As go-ethereum: `from` is the caller, except for DELEGATECALL where
+   * it is the contract making the call; `to` is the callee for CALL/STATICCALL, the code
+   * address for CALLCODE/DELEGATECALL, the new address for creates.
    */
   onEnter?(
     depth: number,
