@@ -19,6 +19,7 @@ import {
   type Hooks,
   type LogRecord,
   NonceChangeReason,
+  type TxEndInfo,
 } from "../tracing/hooks.js";
 import { recoverAuthority } from "../tx/sender.js";
 import { type Transaction, txAccessList, txFeeCap, txTipCap } from "../tx/types.js";
@@ -45,6 +46,14 @@ export interface ApplyOptions {
   blockGasAvailable: bigint;
   maxBlobsPerBlock?: number;
   maxBlobsPerTx?: number;
+  /**
+   * Calls onTxEnd before the end-of-transaction cleanup (self-destructed and touched
+   * empty accounts still present) and reports nothing after it, as go-ethereum's tracer
+   * tests (eth/tracers/internal/tracetest) run a transaction. By default onTxEnd comes
+   * after the cleanup, as in go-ethereum's debug_trace* RPC path. The two differ for
+   * tracers that read the state at onTxEnd (prestateTracer's diff mode).
+   */
+  txEndBeforeFinalize?: boolean;
 }
 
 export interface TxResult {
@@ -118,6 +127,7 @@ export function applyTransaction(
       gasPrice,
       type: tx.type,
       nonce: tx.nonce,
+      ...(tx.type === 4 ? { authorizationList: tx.authorizationList } : {}),
     },
     { state, block, fork },
   );
@@ -184,6 +194,16 @@ export function applyTransaction(
   state.addBalance(block.coinbase, gasUsed * tip, BalanceChangeReason.RewardTransactionFee);
 
   const logs = state.logs;
+  const endInfo: TxEndInfo = {
+    gasUsed,
+    success: result.success,
+    returnData: result.output,
+    ...(contractAddress !== null ? { contractAddress } : {}),
+  };
+  if (opts.txEndBeforeFinalize) {
+    hooks?.onTxEnd?.(endInfo);
+    state.hooks = null;
+  }
   state.finalizeTransaction(fork >= Fork.SpuriousDragon);
   const out: TxResult = {
     success: result.success,
@@ -195,12 +215,7 @@ export function applyTransaction(
     contractAddress,
     blobGasUsed: blobGas,
   };
-  hooks?.onTxEnd?.({
-    gasUsed,
-    success: result.success,
-    returnData: result.output,
-    ...(contractAddress !== null ? { contractAddress } : {}),
-  });
+  if (!opts.txEndBeforeFinalize) hooks?.onTxEnd?.(endInfo);
   state.hooks = null;
   return out;
 }

@@ -190,7 +190,11 @@ export function runTraceTest(content: unknown, folder: string, tracerOverride?: 
   if (tracerConfig !== undefined) traceConfig.tracerConfig = tracerConfig;
   const run = runTrace(traceConfig, { fork, chainConfig: config }, (hooks) => {
     state.hooks = hooks;
-    return applyTransaction(state, block, tx, sender, fork, hooks, { blockGasAvailable: tx.gasLimit });
+    return applyTransaction(state, block, tx, sender, fork, hooks, {
+      blockGasAvailable: tx.gasLimit,
+      // go-ethereum's tracetest calls OnTxEnd right after ApplyMessage, without Finalise.
+      txEndBeforeFinalize: true,
+    });
   });
   try {
     if (run.error !== null)

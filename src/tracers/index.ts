@@ -6,6 +6,9 @@ import "./native/simple.js";
 import "./native/call.js";
 import "./native/flat-call.js";
 import "./native/mux.js";
+import "./native/prestate.js";
+import "./native/keccak-preimage.js";
+import "./native/erc7562.js";
 
 export { buildTracer, knownTracers, STRUCT_LOGGER } from "./registry.js";
 export { DEFAULT_TRACE_TIMEOUT_MS, parseDuration, runTrace, type TraceRun } from "./trace.js";

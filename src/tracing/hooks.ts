@@ -23,10 +23,10 @@
  *    (EIP-4788, 2935, 7002, 7251). onTxStart and onSystemCallStart receive an `ExecEnv`
  *    (a read view of the state, the block context, the fork). Additive: tracers written
  *    for v1 are unaffected.
- *  - v1.2 (2026-11): TxStartInfo.authorizationList (EIP-7702 transactions); onTxExecuted,
- *    called after execution and fee payment but before the end-of-transaction cleanup
- *    (prestateTracer's diff mode reads the state there, as go-ethereum's tracer tests
- *    do). Additive.
+ *  - v1.2 (2026-11): TxStartInfo.authorizationList (EIP-7702 transactions, for
+ *    prestateTracer). ApplyOptions.txEndBeforeFinalize (src/block/apply.ts) moves onTxEnd
+ *    before the end-of-transaction cleanup, as go-ethereum's tracer tests call it; the
+ *    default stays after it (go-ethereum's RPC path). Additive.
  */
 import type { BlockContext } from "../evm/context.js";
 import type { Fork } from "../evm/forks.js";
@@ -178,12 +178,6 @@ export interface LogRecord {
 export interface Hooks {
   onTxStart?(tx: TxStartInfo, env: ExecEnv): void;
   onTxEnd?(result: TxEndInfo): void;
-  /**
-   * The transaction has executed and paid its fees; self-destructed and touched empty
-   * accounts are not yet removed (that happens next, then onTxEnd). The ExecEnv state of
-   * onTxStart reads this state. Not called where there is no such cleanup step.
-   */
-  onTxExecuted?(): void;
   /** A block-level system call (EIP-4788, 2935, 7002, 7251) begins; its frames follow. */
   onSystemCallStart?(env: ExecEnv): void;
   /** The system call begun by the last onSystemCallStart has ended. */
