@@ -13,6 +13,12 @@
  * - MSM scalars are 32-byte big-endian integers, not required to be below r;
  * - the map precompiles apply map_to_curve (SSWU onto the isogenous curve, then the
  *   isogeny) and clear the cofactor, without any hashing.
+ *
+ * Failures carry go-ethereum's texts (core/vm/contracts.go, which decodes with
+ * gnark-crypto), checked in its order: the input length, then per point each coordinate
+ * (top bytes, then below p), then the curve equation; MSM checks each point's subgroup
+ * right after decoding it, PAIRING_CHECK decodes both points of a pair before checking
+ * the G1 then the G2 subgroup.
  */
 import { pippenger } from "@noble/curves/abstract/curve.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
@@ -68,11 +74,29 @@ const SCALAR_LEN = 32;
 
 class InvalidInput extends Error {}
 
+/** go-ethereum core/vm/contracts.go errBLS12381InvalidInputLength. */
+export const BLS_ERR_INPUT_LENGTH = "invalid input length";
+/** go-ethereum core/vm/contracts.go errBLS12381InvalidFieldElementTopBytes. */
+export const BLS_ERR_TOP_BYTES = "invalid field element top bytes";
+/**
+ * A field element ≥ p. go-ethereum's decodeBLS12381FieldElement returns the error of
+ * gnark-crypto's fp.BigEndian.Element; in gnark-crypto v0.18.1 (pinned by go-ethereum's
+ * go.mod) ecc/bls12-381/fp/element.go has
+ * `var errInvalidEncoding = errors.New("invalid fp.Element encoding")`.
+ */
+export const BLS_ERR_NON_CANONICAL = "invalid fp.Element encoding";
+/** go-ethereum core/vm/contracts.go decodePointG1 / decodePointG2 (either group). */
+export const BLS_ERR_NOT_ON_CURVE = "invalid point: not on curve";
+/** go-ethereum core/vm/contracts.go errBLS12381G1PointSubgroup. */
+export const BLS_ERR_G1_SUBGROUP = "g1 point is not on correct subgroup";
+/** go-ethereum core/vm/contracts.go errBLS12381G2PointSubgroup. */
+export const BLS_ERR_G2_SUBGROUP = "g2 point is not on correct subgroup";
+
 /** A base-field element from 64 bytes at `offset`; throws InvalidInput. */
 function decodeFp(bytes: Uint8Array, offset: number): bigint {
-  if (!allZero(bytes, offset, offset + 16)) throw new InvalidInput("invalid field element top bytes");
+  if (!allZero(bytes, offset, offset + 16)) throw new InvalidInput(BLS_ERR_TOP_BYTES);
   const value = bytesToBigInt(bytes.subarray(offset + 16, offset + 64));
-  if (value >= P) throw new InvalidInput("field element not below the modulus");
+  if (value >= P) throw new InvalidInput(BLS_ERR_NON_CANONICAL);
   return value;
 }
 
@@ -85,9 +109,9 @@ function decodeG1(bytes: Uint8Array, offset: number, subgroup: boolean): G1 {
   const x = decodeFp(bytes, offset);
   const y = decodeFp(bytes, offset + 64);
   if (x === 0n && y === 0n) return G1Point.ZERO;
-  if (Fp.sqr(y) !== Fp.add(Fp.mul(Fp.sqr(x), x), B1)) throw new InvalidInput("point not on curve");
+  if (Fp.sqr(y) !== Fp.add(Fp.mul(Fp.sqr(x), x), B1)) throw new InvalidInput(BLS_ERR_NOT_ON_CURVE);
   const point = new G1Point(x, y, 1n);
-  if (subgroup && !point.isTorsionFree()) throw new InvalidInput("point not in subgroup");
+  if (subgroup) requireInG1(point);
   return point;
 }
 
@@ -96,10 +120,18 @@ function decodeG2(bytes: Uint8Array, offset: number, subgroup: boolean): G2 {
   const x = decodeFp2(bytes, offset);
   const y = decodeFp2(bytes, offset + 128);
   if (Fp2.is0(x) && Fp2.is0(y)) return G2Point.ZERO;
-  if (!Fp2.eql(Fp2.sqr(y), Fp2.add(Fp2.mul(Fp2.sqr(x), x), B2))) throw new InvalidInput("point not on curve");
+  if (!Fp2.eql(Fp2.sqr(y), Fp2.add(Fp2.mul(Fp2.sqr(x), x), B2))) throw new InvalidInput(BLS_ERR_NOT_ON_CURVE);
   const point = new G2Point(x, y, Fp2.ONE);
-  if (subgroup && !point.isTorsionFree()) throw new InvalidInput("point not in subgroup");
+  if (subgroup) requireInG2(point);
   return point;
+}
+
+function requireInG1(point: G1): void {
+  if (!point.isTorsionFree()) throw new InvalidInput(BLS_ERR_G1_SUBGROUP);
+}
+
+function requireInG2(point: G2): void {
+  if (!point.isTorsionFree()) throw new InvalidInput(BLS_ERR_G2_SUBGROUP);
 }
 
 function encodeG1(point: G1): Uint8Array {
@@ -142,7 +174,7 @@ function precompile(
 }
 
 function requireLength(input: Uint8Array, length: number): void {
-  if (input.length !== length) throw new InvalidInput("invalid input length");
+  if (input.length !== length) throw new InvalidInput(BLS_ERR_INPUT_LENGTH);
 }
 
 function msmCost(input: Uint8Array, pairLen: number, mulGas: number, discounts: readonly number[]): number {
@@ -194,7 +226,7 @@ const G2_PAIR = G2_LEN + SCALAR_LEN;
 export const blsG1Msm: Precompile = precompile(
   (input) => msmCost(input, G1_PAIR, BLS_G1MUL_GAS, G1_MSM_DISCOUNT),
   (input) => {
-    if (input.length === 0 || input.length % G1_PAIR !== 0) throw new InvalidInput("invalid input length");
+    if (input.length === 0 || input.length % G1_PAIR !== 0) throw new InvalidInput(BLS_ERR_INPUT_LENGTH);
     const points: G1[] = [];
     const scalars: bigint[] = [];
     for (let off = 0; off < input.length; off += G1_PAIR) {
@@ -208,7 +240,7 @@ export const blsG1Msm: Precompile = precompile(
 export const blsG2Msm: Precompile = precompile(
   (input) => msmCost(input, G2_PAIR, BLS_G2MUL_GAS, G2_MSM_DISCOUNT),
   (input) => {
-    if (input.length === 0 || input.length % G2_PAIR !== 0) throw new InvalidInput("invalid input length");
+    if (input.length === 0 || input.length % G2_PAIR !== 0) throw new InvalidInput(BLS_ERR_INPUT_LENGTH);
     const points: G2[] = [];
     const scalars: bigint[] = [];
     for (let off = 0; off < input.length; off += G2_PAIR) {
@@ -224,11 +256,14 @@ const PAIR_LEN = G1_LEN + G2_LEN;
 export const blsPairingCheck: Precompile = precompile(
   (input) => BLS_PAIRING_BASE_GAS + BLS_PAIRING_PER_PAIR_GAS * Math.floor(input.length / PAIR_LEN),
   (input) => {
-    if (input.length === 0 || input.length % PAIR_LEN !== 0) throw new InvalidInput("invalid input length");
+    if (input.length === 0 || input.length % PAIR_LEN !== 0) throw new InvalidInput(BLS_ERR_INPUT_LENGTH);
     const pairs: { g1: G1; g2: G2 }[] = [];
     for (let off = 0; off < input.length; off += PAIR_LEN) {
-      const g1 = decodeG1(input, off, true);
-      const g2 = decodeG2(input, off + G1_LEN, true);
+      // Both points are decoded (curve checks) before either subgroup check.
+      const g1 = decodeG1(input, off, false);
+      const g2 = decodeG2(input, off + G1_LEN, false);
+      requireInG1(g1);
+      requireInG2(g2);
       // A pair with a point at infinity contributes the identity to the product.
       if (!g1.is0() && !g2.is0()) pairs.push({ g1, g2 });
     }

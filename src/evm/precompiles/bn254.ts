@@ -11,6 +11,11 @@
  *   zeros is infinity; off the twist or outside the order-r subgroup is a failure.
  * - ECADD and ECMUL right-pad short inputs with zeros and ignore extra bytes; the
  *   pairing input must be a multiple of 192 bytes, and the empty input yields 1.
+ *
+ * Failure texts are go-ethereum's (they surface in call tracers' `error` fields): its
+ * default bn256 backend on amd64/arm64 is crypto/bn256/gnark, whose G1/G2 Unmarshal
+ * reports its own curve and subgroup errors and passes gnark-crypto's error through for
+ * a coordinate that is not below the field modulus.
  */
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
 import { bn254 } from "@noble/curves/bn254.js";
@@ -53,6 +58,21 @@ export const BN254_GAS_ISTANBUL: Bn254Gas = {
 
 class InvalidPoint extends Error {}
 
+/**
+ * A coordinate ≥ p. go-ethereum's gnark wrapper returns the error of gnark-crypto's
+ * fp.Element.SetBytesCanonical; in gnark-crypto v0.18.1 (the version go-ethereum's go.mod
+ * pins) ecc/bn254/fp/element.go has
+ * `var errInvalidEncoding = errors.New("invalid fp.Element encoding")`, returned by
+ * bigEndian.Element when the value is not smaller than the modulus.
+ */
+export const BN254_ERR_NON_CANONICAL = "invalid fp.Element encoding";
+/** go-ethereum crypto/bn256/gnark/g1.go and g2.go, Unmarshal: the point is off the curve. */
+export const BN254_ERR_NOT_ON_CURVE = "point is not on curve";
+/** go-ethereum crypto/bn256/gnark/g2.go, Unmarshal: a twist point outside the order-r subgroup. */
+export const BN254_ERR_NOT_IN_SUBGROUP = "point is not in correct subgroup";
+/** go-ethereum core/vm/contracts.go errBadPairingInput: pairing input not a multiple of 192 bytes. */
+export const BN254_ERR_PAIRING_SIZE = "bad elliptic curve pairing size";
+
 function word(bytes: Uint8Array, offset: number): bigint {
   return bytesToBigInt(bytes.subarray(offset, offset + 32));
 }
@@ -61,10 +81,10 @@ function word(bytes: Uint8Array, offset: number): bigint {
 function decodeG1(bytes: Uint8Array, offset: number): G1 {
   const x = word(bytes, offset);
   const y = word(bytes, offset + 32);
-  if (x >= P || y >= P) throw new InvalidPoint("coordinate not below the field modulus");
+  if (x >= P || y >= P) throw new InvalidPoint(BN254_ERR_NON_CANONICAL);
   if (x === 0n && y === 0n) return G1Point.ZERO;
   // y² = x³ + 3; the group has prime order, so every curve point is in it.
-  if (Fp.sqr(y) !== Fp.add(Fp.mul(Fp.sqr(x), x), B1)) throw new InvalidPoint("point not on curve");
+  if (Fp.sqr(y) !== Fp.add(Fp.mul(Fp.sqr(x), x), B1)) throw new InvalidPoint(BN254_ERR_NOT_ON_CURVE);
   return new G1Point(x, y, 1n);
 }
 
@@ -74,14 +94,14 @@ function decodeG2(bytes: Uint8Array, offset: number): G2 {
   const xRe = word(bytes, offset + 32);
   const yIm = word(bytes, offset + 64);
   const yRe = word(bytes, offset + 96);
-  if (xIm >= P || xRe >= P || yIm >= P || yRe >= P)
-    throw new InvalidPoint("coordinate not below the field modulus");
+  if (xIm >= P || xRe >= P || yIm >= P || yRe >= P) throw new InvalidPoint(BN254_ERR_NON_CANONICAL);
   if (xIm === 0n && xRe === 0n && yIm === 0n && yRe === 0n) return G2Point.ZERO;
   const x = Fp2.create({ c0: xRe, c1: xIm });
   const y = Fp2.create({ c0: yRe, c1: yIm });
-  if (!Fp2.eql(Fp2.sqr(y), Fp2.add(Fp2.mul(Fp2.sqr(x), x), B2))) throw new InvalidPoint("point not on curve");
+  if (!Fp2.eql(Fp2.sqr(y), Fp2.add(Fp2.mul(Fp2.sqr(x), x), B2)))
+    throw new InvalidPoint(BN254_ERR_NOT_ON_CURVE);
   const point = new G2Point(x, y, Fp2.ONE);
-  if (!point.isTorsionFree()) throw new InvalidPoint("point not in subgroup");
+  if (!point.isTorsionFree()) throw new InvalidPoint(BN254_ERR_NOT_IN_SUBGROUP);
   return point;
 }
 
@@ -129,7 +149,7 @@ export function makeBn254Pairing(base: number, perPair: number): Precompile {
   return (input, gas) => {
     const cost = base + perPair * Math.floor(input.length / 192);
     if (gas < cost) return outOfGas(gas);
-    if (input.length % 192 !== 0) return failure(gas, "bad pairing input length");
+    if (input.length % 192 !== 0) return failure(gas, BN254_ERR_PAIRING_SIZE);
     return guarded(gas, cost, () => {
       const pairs: { g1: G1; g2: G2 }[] = [];
       for (let off = 0; off < input.length; off += 192) {

@@ -18,6 +18,9 @@ export type ModexpSchedule = "eip198" | "eip2565" | "eip7883";
 /** EIP-7823: from Osaka each of the three lengths is at most this many bytes. */
 export const MODEXP_MAX_LENGTH = 1024n;
 
+/** The EIP-7823 failure, worded as go-ethereum's bigModExp.Run (core/vm/contracts.go). */
+export const MODEXP_ERR_LENGTH_LIMIT = "one or more of base/exponent/modulus length exceeded 1024 bytes";
+
 const MAX_GAS = BigInt(Number.MAX_SAFE_INTEGER);
 
 interface ModexpHeader {
@@ -129,7 +132,7 @@ function makeModexp(schedule: ModexpSchedule): Precompile {
       capped &&
       (h.baseLen > MODEXP_MAX_LENGTH || h.expLen > MODEXP_MAX_LENGTH || h.modLen > MODEXP_MAX_LENGTH)
     ) {
-      return failure(gas, "modexp length exceeds 1024 bytes");
+      return failure(gas, MODEXP_ERR_LENGTH_LIMIT);
     }
     if (h.baseLen === 0n && h.modLen === 0n) return success(cost, EMPTY_OUTPUT);
     // The cost grows with the square of max(baseLen, modLen), so paying it bounds both.

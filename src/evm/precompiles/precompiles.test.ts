@@ -64,10 +64,9 @@ function expectOk(res: PrecompileResult, output: string, gasUsed: number): void 
   expect(res.gasUsed).toBe(gasUsed);
 }
 
-/** Asserts a failure that consumed all the gas given. */
-function expectFail(res: PrecompileResult, gas = BIG_GAS): void {
-  expect(res.error).toBeDefined();
-  expect(res.error).not.toBe("out of gas");
+/** Asserts a failure with go-ethereum's error text that consumed all the gas given. */
+function expectFail(res: PrecompileResult, error: string, gas = BIG_GAS): void {
+  expect(res.error).toBe(error);
   expect(res.gasUsed).toBe(gas);
   expect(res.output.length).toBe(0);
 }
@@ -254,9 +253,12 @@ describe("modexp (0x05)", () => {
 
   it("enforces the EIP-7823 1024-byte bounds from Osaka", () => {
     const over = `${word(1025n) + word(1n) + word(1n) + "00".repeat(1025)}0203`;
-    expectFail(run(modexpEip7883, over));
+    expectFail(run(modexpEip7883, over), "one or more of base/exponent/modulus length exceeded 1024 bytes");
     expect(run(modexpEip2565, over).error).toBeUndefined();
-    expectFail(run(modexpEip7883, word(0n) + word(1025n) + word(0n)));
+    expectFail(
+      run(modexpEip7883, word(0n) + word(1025n) + word(0n)),
+      "one or more of base/exponent/modulus length exceeded 1024 bytes",
+    );
     expect(
       run(modexpEip7883, `${word(1024n) + word(1n) + word(1n) + "00".repeat(1024)}0203`).error,
     ).toBeUndefined();
@@ -303,10 +305,10 @@ describe("bn254 (0x06-0x08)", () => {
   });
 
   it("rejects invalid points", () => {
-    expectFail(run(bn254AddIstanbul, word(1n) + word(3n) + G1));
-    expectFail(run(bn254AddIstanbul, word(1n) + word(2n + P) + G1)); // coordinate ≥ p
-    expectFail(run(bn254MulIstanbul, word(0n) + word(1n) + word(2n)));
-    expectFail(run(bn254AddIstanbul, word(P) + word(0n)));
+    expectFail(run(bn254AddIstanbul, word(1n) + word(3n) + G1), "point is not on curve");
+    expectFail(run(bn254AddIstanbul, word(1n) + word(2n + P) + G1), "invalid fp.Element encoding"); // coordinate ≥ p
+    expectFail(run(bn254MulIstanbul, word(0n) + word(1n) + word(2n)), "point is not on curve");
+    expectFail(run(bn254AddIstanbul, word(P) + word(0n)), "invalid fp.Element encoding");
   });
 
   it("runs out of gas", () => {
@@ -338,8 +340,8 @@ describe("bn254 (0x06-0x08)", () => {
   });
 
   it("rejects bad pairing input", () => {
-    expectFail(run(bn254PairingIstanbul, jeff1.slice(0, 382)));
-    expectFail(run(bn254PairingIstanbul, word(1n) + word(3n) + G2));
+    expectFail(run(bn254PairingIstanbul, jeff1.slice(0, 382)), "bad elliptic curve pairing size");
+    expectFail(run(bn254PairingIstanbul, word(1n) + word(3n) + G2), "point is not on curve");
     // A point on the twist outside the order-r subgroup.
     const { Fp2 } = bn254.fields;
     const b = bn254.G2.Point.CURVE().b;
@@ -356,7 +358,7 @@ describe("bn254 (0x06-0x08)", () => {
     const point = new bn254.G2.Point(x, y, Fp2.ONE);
     expect(point.isTorsionFree()).toBe(false);
     const g2 = word(x.c1) + word(x.c0) + word(y.c1) + word(y.c0);
-    expectFail(run(bn254PairingIstanbul, G1 + g2));
+    expectFail(run(bn254PairingIstanbul, G1 + g2), "point is not in correct subgroup");
   });
 });
 
@@ -395,10 +397,10 @@ describe("blake2f (0x09)", () => {
   });
 
   it("rejects a wrong length or final flag", () => {
-    expectFail(run(blake2f, ""));
-    expectFail(run(blake2f, vector5.slice(0, -2)));
-    expectFail(run(blake2f, `${vector5}00`));
-    expectFail(run(blake2f, withRounds("0000000c", "02")));
+    expectFail(run(blake2f, ""), "invalid input length");
+    expectFail(run(blake2f, vector5.slice(0, -2)), "invalid input length");
+    expectFail(run(blake2f, `${vector5}00`), "invalid input length");
+    expectFail(run(blake2f, withRounds("0000000c", "02")), "invalid final flag");
   });
 
   it("charges one gas per round", () => {
@@ -429,18 +431,92 @@ describe("point evaluation (0x0a)", () => {
     const bytes = hex(input);
     const wrongY = bytes.slice();
     wrongY[95] = wrongY[95]! ^ 1;
-    expectFail(run(pointEvaluation, wrongY));
+    expectFail(run(pointEvaluation, wrongY), "error verifying kzg proof: can't verify opening proof");
     const wrongHash = bytes.slice();
     wrongHash[0] = 0x02;
-    expectFail(run(pointEvaluation, wrongHash));
-    expectFail(run(pointEvaluation, bytes.subarray(0, 191)));
+    expectFail(run(pointEvaluation, wrongHash), "mismatched versioned hash");
+    expectFail(run(pointEvaluation, bytes.subarray(0, 191)), "invalid input length");
     // A commitment that is not a valid point, with a matching versioned hash.
     const badCommitment = bytes.slice();
     badCommitment.fill(0xff, 96, 144);
     const h = nobleSha256(badCommitment.subarray(96, 144));
     h[0] = 1;
     badCommitment.set(h, 0);
-    expectFail(run(pointEvaluation, badCommitment));
+    expectFail(run(pointEvaluation, badCommitment), "error verifying kzg proof: invalid point encoding");
+  });
+
+  it("names the malformed input as go-ethereum (go-eth-kzg, gnark-crypto) does", { timeout: 60_000 }, () => {
+    const bytes = hex(input);
+    /** `input` with the commitment and/or proof replaced, the versioned hash made to match. */
+    const withPoints = (commitment?: Uint8Array, proof?: Uint8Array): Uint8Array => {
+      const out = bytes.slice();
+      if (commitment !== undefined) out.set(commitment, 96);
+      if (proof !== undefined) out.set(proof, 144);
+      const h = nobleSha256(out.subarray(96, 144));
+      h[0] = 1;
+      out.set(h, 0);
+      return out;
+    };
+    const g1 = (firstByte: number, rest = 0): Uint8Array => {
+      const out = new Uint8Array(48).fill(rest);
+      out[0] = firstByte;
+      return out;
+    };
+    const prefix = "error verifying kzg proof: ";
+    const nonCanonical = `${prefix}scalar is not canonical when interpreted as a big integer in big-endian`;
+    const modulus = hex(word(0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n));
+    const badY = bytes.slice();
+    badY.set(modulus, 64);
+    expectFail(run(pointEvaluation, badY), nonCanonical);
+    const badZ = bytes.slice();
+    badZ.set(modulus, 32);
+    expectFail(run(pointEvaluation, badZ), nonCanonical);
+    // The scalars are read before the points.
+    const badYAndCommitment = withPoints(g1(0xff));
+    badYAndCommitment.set(modulus, 64);
+    expectFail(run(pointEvaluation, badYAndCommitment), nonCanonical);
+    expectFail(run(pointEvaluation, withPoints(g1(0x20))), `${prefix}invalid point encoding`);
+    expectFail(run(pointEvaluation, withPoints(g1(0x00, 1))), `${prefix}short buffer`);
+    expectFail(run(pointEvaluation, withPoints(g1(0x40))), `${prefix}short buffer`);
+    expectFail(run(pointEvaluation, withPoints(g1(0xc1))), `${prefix}invalid infinity point encoding`);
+    expectFail(run(pointEvaluation, withPoints(g1(0xc0, 1))), `${prefix}invalid infinity point encoding`);
+    expectFail(run(pointEvaluation, withPoints(g1(0x9f, 0xff))), `${prefix}invalid fp.Element encoding`);
+    const { Fp } = bls12_381.fields;
+    const compressed = (x: bigint): Uint8Array => {
+      const out = hex(x.toString(16).padStart(96, "0"));
+      out[0] = out[0]! | 0x80;
+      return out;
+    };
+    const isSquare = (v: bigint): boolean => {
+      try {
+        Fp.sqrt(v);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let noRoot = 1n;
+    while (isSquare(Fp.add(Fp.mul(Fp.sqr(noRoot), noRoot), 4n))) noRoot++;
+    expectFail(
+      run(pointEvaluation, withPoints(compressed(noRoot))),
+      `${prefix}invalid compressed coordinate: square root doesn't exist`,
+    );
+    let outside = 1n;
+    while (!isSquare(Fp.add(Fp.mul(Fp.sqr(outside), outside), 4n))) outside++;
+    const offSubgroup = Fp.sqrt(Fp.add(Fp.mul(Fp.sqr(outside), outside), 4n));
+    expect(new bls12_381.G1.Point(outside, offSubgroup, 1n).isTorsionFree()).toBe(false);
+    expectFail(
+      run(pointEvaluation, withPoints(compressed(outside))),
+      `${prefix}invalid point: subgroup check failed`,
+    );
+    // The commitment is read before the proof; a bad proof alone is named too.
+    expectFail(
+      run(pointEvaluation, withPoints(compressed(noRoot), g1(0x20))),
+      `${prefix}invalid compressed coordinate: square root doesn't exist`,
+    );
+    expectFail(run(pointEvaluation, withPoints(undefined, g1(0x40))), `${prefix}short buffer`);
+    // Well-formed points (here the point at infinity) that do not verify.
+    expectFail(run(pointEvaluation, withPoints(g1(0xc0))), `${prefix}can't verify opening proof`);
   });
 
   it("runs out of gas", () => {
@@ -476,16 +552,16 @@ describe("BLS12-381 (0x0b-0x11)", () => {
     // A point of the curve outside the order-r subgroup: ADD accepts it, MSM does not.
     const notInG1 = curvePointOutsideG1();
     expect(run(blsG1Add, notInG1 + notInG1).error).toBeUndefined();
-    expectFail(run(blsG1Msm, `${notInG1}${word(1n)}`));
+    expectFail(run(blsG1Msm, `${notInG1}${word(1n)}`), "g1 point is not on correct subgroup");
   });
 
   it("G1ADD rejects bad encodings", () => {
-    expectFail(run(blsG1Add, ""));
-    expectFail(run(blsG1Add, encG1(G1) + encG1(G1).slice(2)));
-    expectFail(run(blsG1Add, encG1(G1) + fp(1n) + fp(1n))); // not on curve
-    expectFail(run(blsG1Add, encG1(G1) + fp(P) + fp(0n))); // x = p
+    expectFail(run(blsG1Add, ""), "invalid input length");
+    expectFail(run(blsG1Add, encG1(G1) + encG1(G1).slice(2)), "invalid input length");
+    expectFail(run(blsG1Add, encG1(G1) + fp(1n) + fp(1n)), "invalid point: not on curve"); // not on curve
+    expectFail(run(blsG1Add, encG1(G1) + fp(P) + fp(0n)), "invalid fp.Element encoding"); // x = p
     const topByte = `01${encG1(G1).slice(2)}`;
-    expectFail(run(blsG1Add, encG1(G1) + topByte));
+    expectFail(run(blsG1Add, encG1(G1) + topByte), "invalid field element top bytes");
     expectOutOfGas(blsG1Add, encG1(G1) + encG1(G1), 374);
   });
 
@@ -493,8 +569,8 @@ describe("BLS12-381 (0x0b-0x11)", () => {
     const five = encG2(G2.multiply(5n));
     expectOk(run(blsG2Add, encG2(G2.multiply(2n)) + encG2(G2.multiply(3n))), five, 600);
     expectOk(run(blsG2Add, "00".repeat(512)), "00".repeat(256), 600);
-    expectFail(run(blsG2Add, encG2(G2) + fp(1n) + fp(0n) + fp(1n) + fp(0n)));
-    expectFail(run(blsG2Add, encG2(G2)));
+    expectFail(run(blsG2Add, encG2(G2) + fp(1n) + fp(0n) + fp(1n) + fp(0n)), "invalid point: not on curve");
+    expectFail(run(blsG2Add, encG2(G2)), "invalid input length");
     expectOutOfGas(blsG2Add, encG2(G2) + encG2(G2), 599);
   });
 
@@ -508,8 +584,8 @@ describe("BLS12-381 (0x0b-0x11)", () => {
     expectOk(run(blsG1Msm, encG1(G1) + word(0n)), "00".repeat(128), 12000);
     const input = encG1(G1) + word(2n) + encG1(G1.multiply(3n)) + word(1n) + "00".repeat(128) + word(7n);
     expectOk(run(blsG1Msm, input), fiveG1, Math.floor((3 * 12000 * 848) / 1000));
-    expectFail(run(blsG1Msm, ""));
-    expectFail(run(blsG1Msm, `${encG1(G1)}${word(2n)}00`));
+    expectFail(run(blsG1Msm, ""), "invalid input length");
+    expectFail(run(blsG1Msm, `${encG1(G1)}${word(2n)}00`), "invalid input length");
     expectOutOfGas(blsG1Msm, encG1(G1) + word(2n), 11999);
   });
 
@@ -517,7 +593,7 @@ describe("BLS12-381 (0x0b-0x11)", () => {
     const input = encG2(G2) + word(2n) + encG2(G2.multiply(3n)) + word(1n);
     expectOk(run(blsG2Msm, input), encG2(G2.multiply(5n)), Math.floor((2 * 22500 * 1000) / 1000));
     expectOk(run(blsG2Msm, encG2(G2) + word(2n)), encG2(G2.double()), 22500);
-    expectFail(run(blsG2Msm, encG2(G2)));
+    expectFail(run(blsG2Msm, encG2(G2)), "invalid input length");
     expectOutOfGas(blsG2Msm, encG2(G2) + word(2n), 22499);
   });
 
@@ -534,8 +610,8 @@ describe("BLS12-381 (0x0b-0x11)", () => {
       37700 + 2 * 32600,
     );
     expectOk(run(blsPairingCheck, "00".repeat(128) + encG2(G2)), word(1n), 37700 + 32600);
-    expectFail(run(blsPairingCheck, ""));
-    expectFail(run(blsPairingCheck, lhs.slice(2)));
+    expectFail(run(blsPairingCheck, ""), "invalid input length");
+    expectFail(run(blsPairingCheck, lhs.slice(2)), "invalid input length");
     expectOutOfGas(blsPairingCheck, lhs, 37700 + 32600 - 1);
   });
 
@@ -559,12 +635,54 @@ describe("BLS12-381 (0x0b-0x11)", () => {
         "0000000000000000000000000000000017c688ae9a8b59a7069c27f2d58dd2196cb414f4fb89da8510518a1142ab19d158badd1c3bad03408fafb1669903cd6c",
       23800,
     );
-    expectFail(run(blsMapFpToG1, fp(P)));
-    expectFail(run(blsMapFpToG1, u0.slice(2)));
-    expectFail(run(blsMapFp2ToG2, u0));
+    expectFail(run(blsMapFpToG1, fp(P)), "invalid fp.Element encoding");
+    expectFail(run(blsMapFpToG1, u0.slice(2)), "invalid input length");
+    expectFail(run(blsMapFp2ToG2, u0), "invalid input length");
     expectOutOfGas(blsMapFpToG1, u0, 5499);
     expectOutOfGas(blsMapFp2ToG2, u0 + u1, 23799);
   });
+
+  it("reports subgroup and curve failures in go-ethereum's order", () => {
+    const notInG1 = curvePointOutsideG1();
+    const notInG2 = curvePointOutsideG2();
+    const offCurveG2 = fp(1n) + fp(0n) + fp(1n) + fp(0n);
+    expect(run(blsG2Add, notInG2 + notInG2).error).toBeUndefined();
+    expectFail(
+      run(blsG2Msm, `${encG2(G2)}${word(1n)}${notInG2}${word(1n)}`),
+      "g2 point is not on correct subgroup",
+    );
+    expectFail(run(blsPairingCheck, notInG1 + encG2(G2)), "g1 point is not on correct subgroup");
+    expectFail(run(blsPairingCheck, encG1(G1) + notInG2), "g2 point is not on correct subgroup");
+    // Both points of a pair are decoded before either subgroup check.
+    expectFail(run(blsPairingCheck, notInG1 + offCurveG2), "invalid point: not on curve");
+    expectFail(run(blsPairingCheck, notInG1 + notInG2), "g1 point is not on correct subgroup");
+    // ... but pairs are processed one after another.
+    expectFail(
+      run(blsPairingCheck, notInG1 + encG2(G2) + encG1(G1) + offCurveG2),
+      "g1 point is not on correct subgroup",
+    );
+    // Within a field element the top bytes are checked before the modulus.
+    expectFail(run(blsMapFpToG1, `01${fp(P).slice(2)}`), "invalid field element top bytes");
+    expectFail(run(blsMapFp2ToG2, fp(0n) + fp(P)), "invalid fp.Element encoding");
+    expectFail(run(blsG2Add, encG2(G2) + fp(0n) + fp(P) + fp(0n) + fp(0n)), "invalid fp.Element encoding");
+  });
+
+  /** Encoding of a point on the G2 twist y² = x³ + 4(1 + u) outside the order-r subgroup. */
+  function curvePointOutsideG2(): string {
+    const { Fp2 } = bls12_381.fields;
+    const b = bls12_381.G2.Point.CURVE().b;
+    for (let c0 = 1n; ; c0++) {
+      const x = Fp2.create({ c0, c1: 0n });
+      let y: { c0: bigint; c1: bigint };
+      try {
+        y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), b));
+      } catch {
+        continue;
+      }
+      const point = new bls12_381.G2.Point(x, y, Fp2.ONE);
+      if (!point.isTorsionFree()) return fp(x.c0) + fp(x.c1) + fp(y.c0) + fp(y.c1);
+    }
+  }
 
   /** Encoding of a point on y² = x³ + 4 that is not in the order-r subgroup. */
   function curvePointOutsideG1(): string {

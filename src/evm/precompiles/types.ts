@@ -6,7 +6,7 @@ export interface PrecompileResult {
   /** Gas consumed. On any failure it equals the gas given (all of it is consumed). */
   gasUsed: number;
   output: Uint8Array;
-  /** Set when the call fails: "out of gas" or a short reason such as "invalid input". */
+  /** Set when the call fails: "out of gas" or go-ethereum's text for the failure. */
   error?: string;
 }
 
