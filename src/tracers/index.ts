@@ -9,6 +9,8 @@ import "./native/mux.js";
 import "./native/prestate.js";
 import "./native/keccak-preimage.js";
 import "./native/erc7562.js";
+import "./struct-logger.js";
+import "./eip3155-tracer.js";
 
 export { buildTracer, knownTracers, STRUCT_LOGGER } from "./registry.js";
 export { DEFAULT_TRACE_TIMEOUT_MS, parseDuration, runTrace, type TraceRun } from "./trace.js";

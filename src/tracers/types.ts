@@ -23,7 +23,10 @@ export interface TraceConfig {
   disableStack?: boolean;
   disableStorage?: boolean;
   enableReturnData?: boolean;
-  /** Maximum number of struct-log entries kept (0: no limit). */
+  /**
+   * Size limit of the struct-log entries in bytes of JSON, as at go-ethereum's HEAD:
+   * entries stop being recorded once those recorded exceed it (0: no limit).
+   */
   limit?: number;
 }
 
@@ -45,6 +48,12 @@ export interface TracerContext {
   blockNumber?: bigint;
   txIndex?: number;
   txHash?: string;
+  /**
+   * `performance.now()` time at which the trace times out (set by runTrace). Tracers that
+   * run code of their own (JavaScript tracers) interrupt it there; the hooks' guard stops
+   * everything else.
+   */
+  deadline?: number;
 }
 
 export interface Tracer {
