@@ -257,6 +257,7 @@ export class ChunkedWriter {
 /** `sonde run --tracer …`: traces the call and prints the tracer's result. */
 async function traceCommand(call: CallOptions, config: TraceConfig): Promise<number> {
   const { runTrace, TracerError } = await import("../tracers/index.js");
+  await (await import("../tracers/js/index.js")).initJsTracers();
   const out = new ChunkedWriter(1);
   const fail = (message: string, code: number): number => {
     try {

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { InvalidInputError, SondeError } from "../errors.js";
 import { FOLDER_TRACERS, runTraceTest } from "../runners/tracetest.js";
+import { initJsTracers } from "../tracers/js/index.js";
 import { parseArgs } from "./args.js";
 import { collectJsonFiles } from "./files.js";
 
@@ -75,6 +76,8 @@ export async function tracetestCommand(args: string[]): Promise<number> {
     process.stdout.write(`${options.json ? JSON.stringify(f) : formatFailure(f)}\n`);
   let passed = 0;
   let failed = 0;
+  // JavaScript tracers (callTracerLegacy, code given to --tracer) need their sandbox loaded.
+  await initJsTracers();
   const { files, missing } = collectJsonFiles(positionals);
   for (const path of missing) {
     failed++;

@@ -11,6 +11,7 @@ import "./native/keccak-preimage.js";
 import "./native/erc7562.js";
 import "./struct-logger.js";
 import "./eip3155-tracer.js";
+import "./js/index.js";
 
 export { buildTracer, knownTracers, STRUCT_LOGGER } from "./registry.js";
 export { DEFAULT_TRACE_TIMEOUT_MS, parseDuration, runTrace, type TraceRun } from "./trace.js";

@@ -124,8 +124,8 @@ export interface TraceRun<T> {
  */
 export function runTrace<T>(config: TraceConfig, ctx: TracerContext, exec: (hooks: Hooks) => T): TraceRun<T> {
   const timeout = config.timeout === undefined ? DEFAULT_TRACE_TIMEOUT_MS : parseDuration(config.timeout);
-  const tracer = buildTracer(config, ctx);
   const deadline = performance.now() + (timeout > 0 ? timeout : Number.POSITIVE_INFINITY);
+  const tracer = buildTracer(config, { ...ctx, deadline });
   const { hooks } = guardHooks(tracer, deadline);
   try {
     return { tracer, value: exec(hooks), error: null };
