@@ -11,6 +11,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run state tests (ethereum/tests, execution-spec-tests)",
     load: async () => (await import("./statetest.js")).statetestCommand,
   },
+  blocktest: {
+    summary: "run blockchain tests (ethereum/tests BlockchainTests)",
+    load: async () => (await import("./blocktest.js")).blocktestCommand,
+  },
   txtest: {
     summary: "run ethereum/tests TransactionTests",
     load: async () => (await import("./txtest.js")).txtestCommand,

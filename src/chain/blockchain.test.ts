@@ -1,0 +1,282 @@
+import { describe, expect, it } from "vitest";
+import { type Address, bytesToBigInt, bytesToHex, hexToBytes } from "../primitives/hex.js";
+import { privateKeyToAddress } from "../primitives/secp256k1.js";
+import { MemoryState, StateDB } from "../state/statedb.js";
+import { EMPTY_TRIE_ROOT } from "../state/trie.js";
+import { signTransaction } from "../tx/sender.js";
+import type { FeeMarketTransaction, LegacyTransaction } from "../tx/types.js";
+import { type Block, EMPTY_UNCLE_HASH, type Header, headerHash, transactionsRoot } from "./block.js";
+import { Blockchain } from "./blockchain.js";
+import { BlockValidationError, type ChainSpec, parseChainSpec } from "./validate.js";
+
+const KEY = hexToBytes("0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8");
+const SENDER = privateKeyToAddress(KEY);
+const ETH = 10n ** 18n;
+const BOB: Address = "0x00000000000000000000000000000000000000bb";
+const COINBASE: Address = "0x00000000000000000000000000000000000000cc";
+const VALIDATOR: Address = "0x00000000000000000000000000000000000000dd";
+/** Stores BLOCKHASH(NUMBER - 1) at slot 0. */
+const BLOCKHASH_PROBE: Address = "0x00000000000000000000000000000000000000ee";
+const PROBE_CODE = hexToBytes("0x4360019003406000555b00");
+
+const CANCUN = parseChainSpec({
+  chainId: 1,
+  homesteadBlock: 0,
+  eip150Block: 0,
+  eip158Block: 0,
+  byzantiumBlock: 0,
+  constantinopleBlock: 0,
+  petersburgBlock: 0,
+  istanbulBlock: 0,
+  berlinBlock: 0,
+  londonBlock: 0,
+  terminalTotalDifficulty: 0,
+  shanghaiTime: 0,
+  cancunTime: 0,
+});
+
+function alloc(): MemoryState {
+  const s = new MemoryState();
+  s.accounts.set(SENDER, { nonce: 0n, balance: 10n * ETH, code: new Uint8Array(0), storage: new Map() });
+  s.accounts.set(BLOCKHASH_PROBE, { nonce: 1n, balance: 0n, code: PROBE_CODE, storage: new Map() });
+  return s;
+}
+
+function genesis(spec: ChainSpec, state: MemoryState, over: Partial<Header> = {}): Block {
+  const pos = spec.config.terminalTotalDifficulty === 0n;
+  const header: Header = {
+    parentHash: new Uint8Array(32),
+    uncleHash: EMPTY_UNCLE_HASH,
+    coinbase: "0x0000000000000000000000000000000000000000",
+    stateRoot: new StateDB(state).stateRoot(),
+    transactionsRoot: EMPTY_TRIE_ROOT,
+    receiptsRoot: EMPTY_TRIE_ROOT,
+    logsBloom: new Uint8Array(256),
+    difficulty: pos ? 0n : 1_000_000n,
+    number: 0n,
+    gasLimit: 30_000_000n,
+    gasUsed: 0n,
+    timestamp: 1000n,
+    extraData: new Uint8Array(0),
+    mixHash: new Uint8Array(32),
+    nonce: new Uint8Array(8),
+    ...over,
+  };
+  if (pos) {
+    header.baseFeePerGas = 1_000_000_000n;
+    header.withdrawalsRoot = EMPTY_TRIE_ROOT;
+    header.blobGasUsed = 0n;
+    header.excessBlobGas = 0n;
+    header.parentBeaconBlockRoot = new Uint8Array(32);
+  }
+  const block: Block = { header, transactions: [], uncles: [] };
+  if (pos) block.withdrawals = [];
+  return block;
+}
+
+function transfer(nonce: bigint, to: Address, value: bigint, data = new Uint8Array(0)): FeeMarketTransaction {
+  return signTransaction(
+    {
+      type: 2,
+      chainId: 1n,
+      nonce,
+      maxPriorityFeePerGas: 1_000_000_000n,
+      maxFeePerGas: 2_000_000_000n,
+      gasLimit: 100_000n,
+      to,
+      value,
+      data,
+      accessList: [],
+      yParity: 0,
+      r: 0n,
+      s: 0n,
+    },
+    KEY,
+  );
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof BlockValidationError) return err.code;
+    throw err;
+  }
+  return "valid";
+}
+
+const hashOf = (b: Block) => bytesToHex(headerHash(b.header));
+
+describe("a proof-of-stake chain", () => {
+  it("imports blocks with transactions and withdrawals and keeps the post state", () => {
+    const state = alloc();
+    const chain = new Blockchain(CANCUN, genesis(CANCUN, state), state);
+    const b1 = chain.buildBlock({
+      transactions: [transfer(0n, BOB, 1000n)],
+      coinbase: COINBASE,
+      withdrawals: [{ index: 0n, validatorIndex: 5n, address: VALIDATOR, amount: 2n }],
+    });
+    expect(b1.header.baseFeePerGas).toBe(875_000_000n);
+    expect(b1.header.gasUsed).toBe(21000n);
+    expect(chain.insertBlock(b1).status).toBe("head");
+    expect(chain.head.hash).toBe(hashOf(b1));
+    expect(chain.account(BOB)?.balance).toBe(1000n);
+    // Withdrawals are in Gwei.
+    expect(chain.account(VALIDATOR)?.balance).toBe(2_000_000_000n);
+    // Effective gas price: base fee 0.875 gwei + tip 1 gwei; the coinbase gets the tip only.
+    expect(chain.account(SENDER)?.balance).toBe(10n * ETH - 1000n - 21000n * 1_875_000_000n);
+    expect(chain.account(COINBASE)?.balance).toBe(21000n * 1_000_000_000n);
+    expect(chain.head.receipts.map((r) => [r.status, r.cumulativeGasUsed])).toEqual([[true, 21000n]]);
+
+    const b2 = chain.buildBlock({ transactions: [transfer(1n, BOB, 1n), transfer(2n, BOB, 1n)] });
+    expect(chain.insertBlock(b2).status).toBe("head");
+    expect(chain.head.block.header.number).toBe(2n);
+    expect(chain.head.receipts.map((r) => r.cumulativeGasUsed)).toEqual([21000n, 42000n]);
+    expect(chain.account(SENDER)?.nonce).toBe(3n);
+    // Each block's state is kept: block 1's still shows one transfer.
+    expect(chain.get(hashOf(b1))?.state.getAccount(BOB)?.balance).toBe(1000n);
+  });
+
+  it("rejects blocks whose results disagree with the header, leaving the chain as it was", () => {
+    const state = alloc();
+    const chain = new Blockchain(CANCUN, genesis(CANCUN, state), state);
+    const good = chain.buildBlock({ transactions: [transfer(0n, BOB, 1n)] });
+    const tamper = (over: Partial<Header>) => ({ ...good, header: { ...good.header, ...over } });
+    expect(codeOf(() => chain.insertBlock(tamper({ stateRoot: new Uint8Array(32) })))).toBe(
+      "INVALID_STATE_ROOT",
+    );
+    expect(codeOf(() => chain.insertBlock(tamper({ gasUsed: 21001n })))).toBe("INVALID_GAS_USED");
+    expect(codeOf(() => chain.insertBlock(tamper({ receiptsRoot: new Uint8Array(32) })))).toBe(
+      "INVALID_RECEIPTS_ROOT",
+    );
+    expect(codeOf(() => chain.insertBlock(tamper({ logsBloom: new Uint8Array(256).fill(1) })))).toBe(
+      "INVALID_LOG_BLOOM",
+    );
+    expect(codeOf(() => chain.insertBlock(tamper({ parentHash: new Uint8Array(32).fill(7) })))).toBe(
+      "UNKNOWN_PARENT",
+    );
+    // A transaction the state cannot take (nonce 5 for a fresh sender), with a consistent transactions root.
+    const bad = { ...good, transactions: [transfer(5n, BOB, 1n)] };
+    bad.header = { ...good.header, transactionsRoot: transactionsRoot(bad.transactions) };
+    const err = (() => {
+      try {
+        chain.insertBlock(bad);
+      } catch (e) {
+        return e as BlockValidationError;
+      }
+      return undefined;
+    })();
+    expect(err?.code).toBe("NONCE_MISMATCH_TOO_HIGH");
+    expect(err?.message).toMatch(/^transaction 0: nonce too high/);
+    expect(chain.head).toBe(chain.genesis);
+    expect(chain.insertBlock(good).status).toBe("head");
+  });
+
+  it("follows the last imported block across side chains, and BLOCKHASH sees the block's own branch", () => {
+    const state = alloc();
+    const chain = new Blockchain(CANCUN, genesis(CANCUN, state), state);
+    const a1 = chain.buildBlock({ timestamp: 1012n });
+    const b1 = chain.buildBlock({ timestamp: 1013n });
+    expect(chain.insertBlock(a1).status).toBe("head");
+    expect(chain.insertBlock(b1).status).toBe("head");
+    expect(chain.head.hash).toBe(hashOf(b1));
+    const a2 = chain.buildBlock({ parent: hashOf(a1), transactions: [transfer(0n, BLOCKHASH_PROBE, 0n)] });
+    expect(chain.insertBlock(a2).status).toBe("head");
+    expect(chain.canonicalAt(1n)?.hash).toBe(hashOf(a1));
+    expect(chain.account(BLOCKHASH_PROBE)?.storage.get(0n)).toBe(bytesToBigInt(headerHash(a1.header)));
+    // A stored canonical block below the head is ignored; a stored side block becomes the head again.
+    expect(chain.insertBlock(a1).status).toBe("known");
+    expect(chain.head.hash).toBe(hashOf(a2));
+    expect(chain.insertBlock(b1).status).toBe("head");
+    expect(chain.head.hash).toBe(hashOf(b1));
+    expect(chain.canonicalAt(2n)).toBeUndefined();
+  });
+});
+
+describe("a proof-of-work chain", () => {
+  const BYZANTIUM = parseChainSpec({
+    chainId: 1,
+    homesteadBlock: 0,
+    eip150Block: 0,
+    eip158Block: 0,
+    byzantiumBlock: 0,
+  });
+  const MINER_A: Address = "0x000000000000000000000000000000000000000a";
+  const MINER_B: Address = "0x000000000000000000000000000000000000000b";
+
+  function legacy(nonce: bigint): LegacyTransaction {
+    return signTransaction(
+      {
+        type: 0,
+        chainId: 1n,
+        nonce,
+        gasPrice: 10n,
+        gasLimit: 21000n,
+        to: BOB,
+        value: 7n,
+        data: new Uint8Array(0),
+        v: 0n,
+        r: 0n,
+        s: 0n,
+      },
+      KEY,
+    );
+  }
+
+  it("pays block rewards, picks the heaviest branch and rewards uncles", () => {
+    const state = alloc();
+    const chain = new Blockchain(BYZANTIUM, genesis(BYZANTIUM, state), state);
+    // A fast block raises the difficulty, a slow one lowers it.
+    const a1 = chain.buildBlock({ timestamp: 1001n, coinbase: MINER_A, transactions: [legacy(0n)] });
+    const b1 = chain.buildBlock({ timestamp: 1100n, coinbase: MINER_B });
+    expect(a1.header.difficulty).toBe(1_000_488n);
+    expect(b1.header.difficulty).toBe(995_120n);
+    expect(chain.insertBlock(a1).status).toBe("head");
+    expect(chain.account(MINER_A)?.balance).toBe(3n * ETH + 21000n * 10n);
+    expect(chain.insertBlock(b1).status).toBe("side");
+    expect(chain.head.hash).toBe(hashOf(a1));
+    const b2 = chain.buildBlock({ parent: hashOf(b1), timestamp: 1101n, coinbase: MINER_B });
+    expect(chain.insertBlock(b2).status).toBe("head");
+    expect(chain.head.td).toBe(1_000_000n + 995_120n + b2.header.difficulty);
+    // The reorg drops a1's transfer.
+    expect(chain.account(BOB)).toBeUndefined();
+    expect(chain.account(MINER_A)).toBeUndefined();
+
+    // a1 is a valid uncle for block 3 on the b branch: its parent is an ancestor other than b2.
+    const b3 = chain.buildBlock({ timestamp: 1102n, coinbase: MINER_B, uncles: [a1.header] });
+    expect(chain.insertBlock(b3).status).toBe("head");
+    expect(chain.account(MINER_A)?.balance).toBe(((1n + 8n - 3n) * 3n * ETH) / 8n);
+    expect(chain.account(MINER_B)?.balance).toBe(3n * 3n * ETH + (3n * ETH) / 32n);
+
+    // Uncle rules.
+    const withUncles = (uncles: Header[]) => chain.buildBlock({ timestamp: 1103n, uncles });
+    expect(codeOf(() => chain.insertBlock(withUncles([b1.header])))).toBe("UNCLE_IS_ANCESTOR");
+    expect(codeOf(() => chain.insertBlock(withUncles([a1.header])))).toBe("DUPLICATE_UNCLE");
+    const tooMany = [
+      a1.header,
+      { ...a1.header, extraData: new Uint8Array(1) },
+      { ...a1.header, extraData: new Uint8Array(2) },
+    ];
+    expect(codeOf(() => chain.insertBlock(withUncles(tooMany)))).toBe("TOO_MANY_UNCLES");
+    // An uncle with a wrong difficulty fails its header check.
+    const c1 = chain.buildBlock({ parent: chain.genesis.hash, timestamp: 1050n });
+    expect(codeOf(() => chain.insertBlock(withUncles([{ ...c1.header, difficulty: 5n }])))).toBe(
+      "INVALID_DIFFICULTY",
+    );
+    expect(codeOf(() => chain.insertBlock(withUncles([c1.header])))).toBe("valid");
+  });
+
+  it("writes intermediate state roots into receipts before Byzantium", () => {
+    const frontier = parseChainSpec({ chainId: 1 });
+    const state = alloc();
+    const chain = new Blockchain(frontier, genesis(frontier, state), state);
+    const tx = signTransaction({ ...legacy(0n), chainId: undefined }, KEY);
+    const b1 = chain.buildBlock({ timestamp: 1001n, transactions: [tx] });
+    chain.insertBlock(b1);
+    const receipt = chain.head.receipts[0]!;
+    expect(receipt.status).toBeUndefined();
+    expect(receipt.postState?.length).toBe(32);
+    // Before the block reward, so it is not the block's state root.
+    expect(bytesToHex(receipt.postState!)).not.toBe(bytesToHex(b1.header.stateRoot));
+  });
+});
