@@ -24,7 +24,7 @@ import { GAS_PER_BLOB } from "../block/blobs.js";
 import type { Fork } from "../evm/forks.js";
 import { Fork as F } from "../evm/forks.js";
 import { type Address, bytesToHex, hexToBytes } from "../primitives/hex.js";
-import { type AccountData, MemoryState, StateDB } from "../state/statedb.js";
+import { type AccountData, MemoryState, StateDB, type StateReader } from "../state/statedb.js";
 import type { Hooks } from "../tracing/hooks.js";
 import type { Transaction } from "../tx/types.js";
 import {
@@ -149,6 +149,15 @@ export class Blockchain {
   canonicalAt(number: bigint): StoredBlock | undefined {
     const h = this.canonical[Number(number)];
     return h === undefined ? undefined : this.byHash.get(h);
+  }
+
+  /**
+   * The post state of block `hash` (a read-only backend for a new StateDB), or undefined
+   * when the block is unknown. Use this rather than `StoredBlock.state`: a persistent
+   * chain keeps states on disk and regenerates old ones.
+   */
+  stateAt(hash: string): StateReader | undefined {
+    return this.byHash.get(hash.toLowerCase())?.state;
   }
 
   /** Account data in the head state. */
