@@ -134,7 +134,7 @@ describe("a proof-of-stake chain", () => {
     expect(chain.head.receipts.map((r) => r.cumulativeGasUsed)).toEqual([21000n, 42000n]);
     expect(chain.account(SENDER)?.nonce).toBe(3n);
     // Each block's state is kept: block 1's still shows one transfer.
-    expect(chain.get(hashOf(b1))?.state.getAccount(BOB)?.balance).toBe(1000n);
+    expect(chain.stateAt(hashOf(b1))?.getAccount(BOB)?.balance).toBe(1000n);
   });
 
   it("rejects blocks whose results disagree with the header, leaving the chain as it was", () => {

@@ -1,6 +1,10 @@
 /**
- * An in-memory blockchain: a genesis block and state, every imported block with its
- * post state (side chains included), and a head chosen by fork choice.
+ * A blockchain: a genesis block and state, every imported block with its post state
+ * (side chains included), and a head chosen by fork choice. Where blocks and states are
+ * kept is a ChainStore (chain-store.ts): in memory for `new Blockchain(...)`, or an LMDB
+ * store on disk for `Blockchain.open(spec, genesis, alloc, {datadir, gcmode})`
+ * (src/store/lmdb-store.ts), which survives restarts and crashes. Blocks failing
+ * validation are recorded as bad blocks (the last 10, for debug_getBadBlocks).
  *
  * Importing a block: a block already stored is not processed again; otherwise its
  * parent must be stored, its header is validated against the parent's (validate.ts),
@@ -21,10 +25,9 @@
  */
 
 import { GAS_PER_BLOB } from "../block/blobs.js";
-import type { Fork } from "../evm/forks.js";
 import { Fork as F } from "../evm/forks.js";
 import { type Address, bytesToHex, hexToBytes } from "../primitives/hex.js";
-import { type AccountData, MemoryState, StateDB, type StateReader } from "../state/statedb.js";
+import { type AccountData, type MemoryState, StateDB, type StateReader } from "../state/statedb.js";
 import type { Hooks } from "../tracing/hooks.js";
 import type { Transaction } from "../tx/types.js";
 import {
@@ -33,7 +36,6 @@ import {
   type Header,
   headerHash,
   mergeBlooms,
-  type Receipt,
   receiptsRoot,
   requestsHash,
   transactionsRoot,
@@ -41,6 +43,13 @@ import {
   type Withdrawal,
   withdrawalsRoot,
 } from "./block.js";
+import {
+  type BadBlock,
+  type ChainStore,
+  MemoryChainStore,
+  type StoredBlock,
+  type TxLocation,
+} from "./chain-store.js";
 import { blobScheduleAt, nextExcessBlobGas } from "./config.js";
 import { processBlock } from "./process.js";
 import {
@@ -56,17 +65,8 @@ import {
   validateUncles,
 } from "./validate.js";
 
-export interface StoredBlock {
-  block: Block;
-  /** 0x-hex block hash. */
-  hash: string;
-  /** Total difficulty up to and including this block. */
-  td: bigint;
-  /** Post state. */
-  state: MemoryState;
-  receipts: Receipt[];
-  fork: Fork | undefined;
-}
+export type { BadBlock, ChainStore, StoredBlock, TxLocation } from "./chain-store.js";
+export { snapshotState } from "./chain-store.js";
 
 export type InsertStatus = "head" | "side" | "known";
 
@@ -91,26 +91,31 @@ export interface InsertResult {
   stored: StoredBlock;
 }
 
-/** Copies a finalised StateDB into a fresh backend (storage maps of untouched accounts are shared, never mutated). */
-export function snapshotState(state: StateDB): MemoryState {
-  const out = new MemoryState();
-  for (const [address, data] of state.entries()) out.accounts.set(address, data);
-  return out;
+/** How a persistent chain keeps state (go-ethereum's --gcmode). */
+export type GcMode = "archive" | "full";
+
+export interface OpenOptions {
+  /** Directory of the LMDB chain store (created when missing). */
+  datadir: string;
+  /** "archive" (default): every canonical state readable; "full": recent ones plus checkpoints. */
+  gcmode?: GcMode;
+  /** Most blocks re-executed to regenerate a pruned state (gcmode full); default 128. */
+  reexec?: number;
+  /** gcmode full: blocks between full-state checkpoints, fixed at creation (default 1024). */
+  checkpointInterval?: number;
 }
 
 export class Blockchain {
   readonly spec: ChainSpec;
   readonly genesis: StoredBlock;
-  private headBlock: StoredBlock;
-  private readonly byHash = new Map<string, StoredBlock>();
-  /** Hash of the canonical block at each number, genesis to head. */
-  private canonical: string[] = [];
+  /** Where blocks and states live: in memory, or on disk for chains from `Blockchain.open`. */
+  readonly store: ChainStore;
 
   /**
-   * `genesis` is the genesis block (its state root must match `state`); `state` the
-   * genesis allocation.
+   * An in-memory chain. `genesis` is the genesis block (its state root must match
+   * `state`); `state` the genesis allocation. `store` is for `Blockchain.open`.
    */
-  constructor(spec: ChainSpec, genesis: Block, state: MemoryState) {
+  constructor(spec: ChainSpec, genesis: Block, state: MemoryState, store?: ChainStore) {
     this.spec = spec;
     const root = new StateDB(state).stateRoot();
     const hash = bytesToHex(headerHash(genesis.header));
@@ -124,65 +129,110 @@ export class Blockchain {
         },
       );
     }
-    this.genesis = {
-      block: genesis,
-      hash,
-      td: genesis.header.difficulty,
-      state,
-      receipts: [],
-      fork: undefined,
-    };
-    this.byHash.set(hash, this.genesis);
-    this.headBlock = this.genesis;
-    this.canonical = [hash];
+    this.store = store ?? new MemoryChainStore(genesis, hash, state);
+    this.genesis = this.store.genesis;
+  }
+
+  /**
+   * A persistent chain in `opts.datadir` (an LMDB chain store, src/store/lmdb-store.ts):
+   * created with `genesis` and its allocation `alloc` when the directory is new, reopened
+   * with its head, blocks and states otherwise. Reopening with another genesis throws an
+   * error naming both hashes. Call `close()` when done.
+   */
+  static async open(
+    spec: ChainSpec,
+    genesis: Block,
+    alloc: MemoryState,
+    opts: OpenOptions,
+  ): Promise<Blockchain> {
+    const { LmdbChainStore } = await import("../store/lmdb-store.js");
+    const { datadir: _, ...storeOpts } = opts;
+    const store = LmdbChainStore.open(opts.datadir, spec, genesis, alloc, storeOpts);
+    try {
+      return new Blockchain(spec, genesis, alloc, store);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
   }
 
   get head(): StoredBlock {
-    return this.headBlock;
+    return this.store.head;
   }
 
   get(hash: string): StoredBlock | undefined {
-    return this.byHash.get(hash.toLowerCase());
+    return this.store.get(hash.toLowerCase());
   }
 
   /** The canonical block at `number`, if any. */
   canonicalAt(number: bigint): StoredBlock | undefined {
-    const h = this.canonical[Number(number)];
-    return h === undefined ? undefined : this.byHash.get(h);
+    const h = this.store.canonicalHash(number);
+    return h === undefined ? undefined : this.store.get(h);
   }
 
   /**
    * The post state of block `hash` (a read-only backend for a new StateDB), or undefined
-   * when the block is unknown. Use this rather than `StoredBlock.state`: a persistent
-   * chain keeps states on disk and regenerates old ones.
+   * when the block is unknown. A persistent chain reads it from disk, regenerating a
+   * pruned one (gcmode full) or throwing `required historical state unavailable
+   * (reexec=N)` when it cannot.
    */
   stateAt(hash: string): StateReader | undefined {
-    return this.byHash.get(hash.toLowerCase())?.state;
+    return this.store.stateAt(hash.toLowerCase());
   }
 
   /** Account data in the head state. */
   account(address: Address): AccountData | undefined {
-    return this.headBlock.state.getAccount(address);
+    return this.store.stateAt(this.store.head.hash)?.getAccount(address);
+  }
+
+  /** Block hash and index of a canonical transaction. */
+  txLocation(txHash: string): TxLocation | undefined {
+    return this.store.txLocation(txHash.toLowerCase());
+  }
+
+  /** Blocks that failed import, highest number first (at most 10, as go-ethereum). */
+  badBlocks(): BadBlock[] {
+    return this.store.badBlocks();
+  }
+
+  /** Releases the store (a no-op for in-memory chains). */
+  close(): void {
+    this.store.close();
+  }
+
+  private parentState(parent: StoredBlock): StateReader {
+    const s = this.store.stateAt(parent.hash);
+    if (s === undefined) throw new Error(`state of block ${parent.hash} is missing`);
+    return s;
   }
 
   private headerSource(): HeaderSource {
     return {
-      header: (hash) => this.byHash.get(hash)?.block.header,
-      uncles: (hash) => this.byHash.get(hash)?.block.uncles,
+      header: (hash) => this.store.header(hash),
+      uncles: (hash) => this.store.get(hash)?.block.uncles,
     };
   }
 
-  /** BLOCKHASH for a block whose parent is `parent`: walks that branch, not the canonical one. */
+  /**
+   * BLOCKHASH for a block whose parent is `parent`: walks that branch back to where it
+   * joins the canonical chain, then uses the canonical index.
+   */
   private hashLookup(parent: StoredBlock): (n: bigint) => bigint {
     const cache = new Map<bigint, bigint>();
     return (n) => {
       const hit = cache.get(n);
       if (hit !== undefined) return hit;
-      let cur: StoredBlock | undefined = parent;
-      while (cur !== undefined && cur.block.header.number > n) {
-        cur = this.byHash.get(bytesToHex(cur.block.header.parentHash));
+      let hash = parent.hash;
+      let header: Header | undefined = parent.block.header;
+      while (header !== undefined && header.number > n && this.store.canonicalHash(header.number) !== hash) {
+        hash = bytesToHex(header.parentHash);
+        header = this.store.header(hash);
       }
-      const v = cur !== undefined && cur.block.header.number === n ? BigInt(cur.hash) : 0n;
+      let v = 0n;
+      if (header !== undefined) {
+        if (header.number === n) v = BigInt(hash);
+        else if (header.number > n) v = BigInt(this.store.canonicalHash(n) ?? 0n);
+      }
       cache.set(n, v);
       return v;
     };
@@ -195,58 +245,59 @@ export class Blockchain {
   insertBlock(block: Block, hooks: Hooks | null = null): InsertResult {
     const header = block.header;
     const hash = bytesToHex(headerHash(header));
-    const known = this.byHash.get(hash);
+    const known = this.store.get(hash);
     if (known !== undefined) {
       if (
-        this.canonical[Number(header.number)] === hash &&
-        header.number <= this.headBlock.block.header.number
+        this.store.canonicalHash(header.number) === hash &&
+        header.number <= this.head.block.header.number
       ) {
         return { status: "known", stored: known };
       }
-      return { status: this.choose(known) ? "head" : "side", stored: known };
+      if (!this.isHeadCandidate(known)) return { status: "side", stored: known };
+      this.store.setHead(known);
+      return { status: "head", stored: known };
     }
     const parentHash = bytesToHex(header.parentHash);
-    const parent = this.byHash.get(parentHash);
+    const parent = this.store.get(parentHash);
     if (parent === undefined) {
       const code = /^0x0+$/.test(parentHash) ? "UNKNOWN_PARENT_ZERO" : "UNKNOWN_PARENT";
       throw new BlockValidationError(code, `parent ${parentHash} of block ${header.number} is unknown`);
     }
-    validateHeader(this.spec, header, parent.block.header);
-    validateUncles(this.spec, block, this.headerSource());
-    validateBody(block);
-    const result = processBlock(this.spec, parent.state, block, header.parentHash, this.hashLookup(parent), {
-      hooks,
-    });
+    let result: ReturnType<typeof processBlock>;
+    try {
+      validateHeader(this.spec, header, parent.block.header);
+      validateUncles(this.spec, block, this.headerSource());
+      validateBody(block);
+      result = processBlock(
+        this.spec,
+        this.parentState(parent),
+        block,
+        header.parentHash,
+        this.hashLookup(parent),
+        {
+          hooks,
+        },
+      );
+    } catch (err) {
+      if (err instanceof BlockValidationError) this.store.addBadBlock(block, hash, err.message);
+      throw err;
+    }
     const stored: StoredBlock = {
       block,
       hash,
       td: parent.td + header.difficulty,
-      state: snapshotState(result.state),
       receipts: result.receipts,
       fork: result.fork,
     };
-    this.byHash.set(hash, stored);
-    return { status: this.choose(stored) ? "head" : "side", stored };
+    const makeHead = this.isHeadCandidate(stored);
+    this.store.addBlock(stored, result.state, makeHead);
+    return { status: makeHead ? "head" : "side", stored };
   }
 
-  /** Fork choice for a stored block; returns true when it became the head. */
-  private choose(b: StoredBlock): boolean {
+  /** Fork choice: whether a stored block becomes the head. */
+  private isHeadCandidate(b: StoredBlock): boolean {
     const pos = isPoSHeader(b.block.header) && this.spec.config.terminalTotalDifficulty !== undefined;
-    if (!pos && b.td <= this.headBlock.td) return false;
-    this.setHead(b);
-    return true;
-  }
-
-  private setHead(b: StoredBlock): void {
-    const n = Number(b.block.header.number);
-    this.canonical.length = n + 1;
-    let cur: StoredBlock | undefined = b;
-    for (let i = n; i >= 0 && cur !== undefined; i--) {
-      if (this.canonical[i] === cur.hash) break;
-      this.canonical[i] = cur.hash;
-      cur = this.byHash.get(bytesToHex(cur.block.header.parentHash));
-    }
-    this.headBlock = b;
+    return pos || b.td > this.head.td;
   }
 
   /**
@@ -257,7 +308,7 @@ export class Blockchain {
    * Throws BlockValidationError when a transaction is invalid.
    */
   buildBlock(opts: BuildOptions = {}): Block {
-    const parent = opts.parent === undefined ? this.headBlock : this.byHash.get(opts.parent.toLowerCase());
+    const parent = opts.parent === undefined ? this.head : this.store.get(opts.parent.toLowerCase());
     if (parent === undefined)
       throw new BlockValidationError("UNKNOWN_PARENT", `unknown parent ${opts.parent}`);
     const ph = parent.block.header;
@@ -301,9 +352,16 @@ export class Blockchain {
     }
     const block: Block = { header, transactions, uncles };
     if (fork >= F.Shanghai) block.withdrawals = opts.withdrawals ?? [];
-    const r = processBlock(this.spec, parent.state, block, header.parentHash, this.hashLookup(parent), {
-      skipChecks: true,
-    });
+    const r = processBlock(
+      this.spec,
+      this.parentState(parent),
+      block,
+      header.parentHash,
+      this.hashLookup(parent),
+      {
+        skipChecks: true,
+      },
+    );
     header.gasUsed = r.gasUsed;
     header.stateRoot = r.stateRoot;
     header.receiptsRoot = receiptsRoot(r.receipts);

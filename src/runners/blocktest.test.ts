@@ -107,7 +107,7 @@ function makeTest(): Record<string, unknown> {
   const b2 = chain.buildBlock({});
   const bad = { ...b2, header: { ...b2.header, stateRoot: new Uint8Array(32) } };
   const post: Record<string, unknown> = {};
-  for (const [address, a] of chain.head.state.accounts) {
+  for (const [address, a] of chain.stateAt(chain.head.hash)!.entries!()) {
     post[address] = {
       balance: bigintToHex(a.balance),
       nonce: bigintToHex(a.nonce),

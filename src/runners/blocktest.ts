@@ -20,7 +20,7 @@ import { Blockchain } from "../chain/blockchain.js";
 import { type ChainSpec, parseChainSpec } from "../chain/validate.js";
 import { InvalidInputError, SondeError } from "../errors.js";
 import { bytesToHex, hexToBytes, parseAddress, parseBigInt } from "../primitives/hex.js";
-import { StateDB } from "../state/statedb.js";
+import { StateDB, type StateReader } from "../state/statedb.js";
 import { parseAlloc } from "./statetest.js";
 
 export interface BlockTestResult {
@@ -210,15 +210,21 @@ function buildGenesis(test: Json, name: string): Block {
   return block;
 }
 
+function headState(chain: Blockchain): StateReader {
+  const s = chain.stateAt(chain.head.hash);
+  if (s === undefined) throw new Error(`state of head ${chain.head.hash} is missing`);
+  return s;
+}
+
 function checkPostState(chain: Blockchain, test: Json): void {
   if (typeof test.postStateHash === "string" && test.postState === undefined) {
-    const root = bytesToHex(new StateDB(chain.head.state).stateRoot());
+    const root = bytesToHex(new StateDB(headState(chain)).stateRoot());
     const want = test.postStateHash.toLowerCase();
     if (root !== want) throw new TestFailure("post state root mismatch", want, root);
     return;
   }
   const expected = parseAlloc(test.postState, "postState");
-  const actual = chain.head.state;
+  const actual = headState(chain);
   const problems: string[] = [];
   for (const [address, want] of expected.accounts) {
     const got = actual.getAccount(address);
@@ -241,7 +247,7 @@ function checkPostState(chain: Blockchain, test: Json): void {
         );
     }
   }
-  for (const address of actual.accounts.keys()) {
+  for (const [address] of actual.entries?.() ?? []) {
     if (!expected.accounts.has(address)) problems.push(`${address}: unexpected account`);
   }
   if (problems.length > 0) {

@@ -74,3 +74,76 @@ describe("StateDB journal", () => {
     expect(seen).toEqual(["balance aa 100->99 r5", "storage aa 3 0->9"]);
   });
 });
+
+describe("StateDB.changedAccounts", () => {
+  const C = "0x00000000000000000000000000000000000000cc";
+
+  it("lists changed, created and deleted accounts with final data, not ones only read", () => {
+    const pre = withAccount(100n, [
+      [1n, 5n],
+      [2n, 6n],
+    ]);
+    pre.accounts.set(C, { nonce: 0n, balance: 7n, code: new Uint8Array(), storage: new Map() });
+    const s = new StateDB(pre);
+    s.beginTransaction();
+    s.setStorage(A, 1n, 9n); // changed
+    s.setStorage(A, 2n, 0n); // cleared
+    s.getStorage(A, 3n); // only read
+    s.addBalance(B, 3n, BalanceChangeReason.Transfer); // created
+    s.getBalance(C); // only read
+    s.finalizeTransaction(true);
+    const changes = s.changedAccounts();
+    expect(changes.map((c) => c.address).sort()).toEqual([A, B]);
+    const a = changes.find((c) => c.address === A)!;
+    expect(a.account).toEqual({ nonce: 1n, balance: 100n, code: new Uint8Array([0x00]) });
+    expect(a.storageReset).toBe(false);
+    expect([...a.storage]).toEqual([
+      [1n, 9n],
+      [2n, 0n],
+    ]);
+    const b = changes.find((c) => c.address === B)!;
+    expect(b.account).toEqual({ nonce: 0n, balance: 3n, code: new Uint8Array() });
+    expect(b.storage.size).toBe(0);
+
+    // Deleting C (touched and empty once its balance is gone) reports it with no data.
+    const s2 = new StateDB(pre);
+    s2.beginTransaction();
+    s2.subBalance(C, 7n, BalanceChangeReason.Transfer);
+    s2.finalizeTransaction(true);
+    expect(s2.changedAccounts()).toEqual([
+      { address: C, account: undefined, storageReset: true, storage: new Map() },
+    ]);
+  });
+
+  it("reports a self-destructed and recreated account as a storage reset", () => {
+    const s = new StateDB(withAccount(10n, [[1n, 5n]]));
+    s.beginTransaction();
+    s.selfDestruct(A);
+    s.finalizeTransaction(true);
+    s.beginTransaction();
+    s.createAccount(A);
+    s.setNonce(A, 1n, NonceChangeReason.ContractCreator);
+    s.setStorage(A, 2n, 8n);
+    s.finalizeTransaction(true);
+    expect(s.changedAccounts()).toEqual([
+      {
+        address: A,
+        account: { nonce: 1n, balance: 0n, code: new Uint8Array() },
+        storageReset: true,
+        storage: new Map([[2n, 8n]]),
+      },
+    ]);
+  });
+
+  it("leaves out changes that were reverted or set back", () => {
+    const s = new StateDB(withAccount(10n, [[1n, 5n]]));
+    s.beginTransaction();
+    const snap = s.snapshot();
+    s.addBalance(B, 1n, BalanceChangeReason.Transfer);
+    s.revert(snap);
+    s.setStorage(A, 1n, 6n);
+    s.setStorage(A, 1n, 5n);
+    s.finalizeTransaction(true);
+    expect(s.changedAccounts()).toEqual([]);
+  });
+});

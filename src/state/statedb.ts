@@ -9,7 +9,7 @@
  * revert is exact, including what a tracer was told: reverted changes are not re-reported.
  */
 
-import { type Address, bigintToBytes, hexToBytes } from "../primitives/hex.js";
+import { type Address, bigintToBytes, bytesEqual, hexToBytes } from "../primitives/hex.js";
 import { KECCAK_EMPTY, keccak256 } from "../primitives/keccak.js";
 import { rlpEncode } from "../primitives/rlp.js";
 import {
@@ -32,6 +32,11 @@ export interface AccountData {
 /** Synchronous read access to a state the StateDB starts from. */
 export interface StateReader {
   getAccount(address: Address): AccountData | undefined;
+  /**
+   * Every account of the state (optional). A StateDB needs it to compute the state root
+   * or list every account (`entries`); without it only accounts it loaded are seen.
+   */
+  entries?(): Iterable<[Address, AccountData]>;
 }
 
 /** A backend holding everything in memory (state tests, `sonde run`). */
@@ -40,6 +45,27 @@ export class MemoryState implements StateReader {
   getAccount(address: Address): AccountData | undefined {
     return this.accounts.get(address);
   }
+  entries(): Iterable<[Address, AccountData]> {
+    return this.accounts.entries();
+  }
+}
+
+/**
+ * One account's net change relative to the StateDB's backend, from `changedAccounts`.
+ * Applying every change to the backend yields the StateDB's current state.
+ */
+export interface AccountChange {
+  address: Address;
+  /** The account's final nonce, balance and code; undefined when it no longer exists. */
+  account: { nonce: bigint; balance: bigint; code: Uint8Array } | undefined;
+  /**
+   * True when the storage the backend held for the account is gone as a whole (the
+   * account was deleted, or destroyed and created again); the slots in `storage` then
+   * apply on top of empty storage.
+   */
+  storageReset: boolean;
+  /** Slots whose value differs from the backend's (after any reset), with final values; 0 = cleared. */
+  storage: Map<bigint, bigint>;
 }
 
 class Account {
@@ -106,6 +132,9 @@ export class StateDB {
   logs: LogRecord[] = [];
   hooks: Hooks | null = null;
 
+  /** What the backend held for each address loaded (for `changedAccounts`). */
+  private readonly origins = new Map<Address, AccountData | undefined>();
+
   constructor(readonly reader: StateReader) {}
 
   // ---- loading ----
@@ -114,6 +143,7 @@ export class StateDB {
     let acc = this.accounts.get(address);
     if (acc !== undefined) return acc;
     const data = this.reader.getAccount(address);
+    this.origins.set(address, data);
     acc = data ? new Account(data.nonce, data.balance, data.code, data.storage) : null;
     this.accounts.set(address, acc);
     return acc;
@@ -458,6 +488,46 @@ export class StateDB {
     return acc.codeHash;
   }
 
+  /**
+   * The net changes against the backend: every account whose nonce, balance, code or
+   * storage differs from what the backend held, including accounts that were deleted
+   * (`account` undefined). Meant to be called after `finalizeTransaction` (at the end of
+   * a block), when nothing is pending in the journal; a persistent store writes these
+   * changes instead of the whole state. Accounts only read, or changed and changed
+   * back, are left out.
+   */
+  changedAccounts(): AccountChange[] {
+    const out: AccountChange[] = [];
+    for (const [address, acc] of this.accounts) {
+      const orig = this.origins.get(address);
+      if (acc === null) {
+        if (orig !== undefined)
+          out.push({ address, account: undefined, storageReset: true, storage: new Map() });
+        continue;
+      }
+      // A recreated account no longer reads through to the backend's storage map.
+      const storageReset = orig !== undefined && acc.base !== orig.storage;
+      const storage = new Map<bigint, bigint>();
+      for (const [k, v] of acc.storage) {
+        const before = storageReset ? 0n : (acc.base?.get(k) ?? 0n);
+        if (v !== before) storage.set(k, v);
+      }
+      const same =
+        orig !== undefined &&
+        orig.nonce === acc.nonce &&
+        orig.balance === acc.balance &&
+        (orig.code === acc.code || bytesEqual(orig.code, acc.code));
+      if (same && !storageReset && storage.size === 0) continue;
+      out.push({
+        address,
+        account: { nonce: acc.nonce, balance: acc.balance, code: acc.code },
+        storageReset: storageReset && (orig?.storage.size ?? 0) > 0,
+        storage,
+      });
+    }
+    return out;
+  }
+
   // ---- roots and dumps ----
 
   /** Every account as it stands (backend accounts merged with changes), for roots and dumps. */
@@ -474,8 +544,8 @@ export class StateDB {
       }
       yield [address, { nonce: acc.nonce, balance: acc.balance, code: acc.code, storage }];
     }
-    if (this.reader instanceof MemoryState) {
-      for (const [address, data] of this.reader.accounts) if (!seen.has(address)) yield [address, data];
+    if (this.reader.entries !== undefined) {
+      for (const [address, data] of this.reader.entries()) if (!seen.has(address)) yield [address, data];
     }
   }
 
