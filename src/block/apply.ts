@@ -9,6 +9,7 @@ import type { BlockContext } from "../evm/context.js";
 import { delegationCode, parseDelegation } from "../evm/delegation.js";
 import { EVM } from "../evm/evm.js";
 import { Fork } from "../evm/forks.js";
+import { splitGas } from "../evm/frame.js";
 import type { Address } from "../primitives/hex.js";
 import { bytesToBigInt } from "../primitives/hex.js";
 import type { StateDB } from "../state/statedb.js";
@@ -35,8 +36,6 @@ import {
 } from "../tx/validate.js";
 import { GAS_PER_BLOB } from "./blobs.js";
 
-/** The most gas a frame is given (2^53-1, the largest exact JS integer). */
-export const MAX_FRAME_GAS = BigInt(Number.MAX_SAFE_INTEGER);
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 /** EIP-7702: refund when an authority already exists (PER_EMPTY_ACCOUNT_COST - PER_AUTH_BASE_COST). */
 const AUTH_EXISTING_REFUND = 25000 - 12500;
@@ -155,15 +154,25 @@ export function applyTransaction(
   }
 
   let gas = tx.gasLimit - intrinsic.gas;
-  let result: { success: boolean; gasLeft: number; output: Uint8Array; error: string | null };
+  let result: {
+    success: boolean;
+    gasLeft: number;
+    gasLeftExcess: bigint;
+    output: Uint8Array;
+    error: string | null;
+  };
   let contractAddress: Address | null = null;
-  // Gas inside the EVM is a JS number. A few tests give more than 2^53 gas; the excess
-  // is held back here and added to what is left, so only GAS/all-gas forwarding see the cap.
-  const gasNum = gas > MAX_FRAME_GAS ? Number(MAX_FRAME_GAS) : Number(gas);
-  const heldBack = gas - BigInt(gasNum);
+  // Gas inside the EVM is a JS number plus, beyond 2^53-1, a bigint excess (Frame.excess).
+  const [gasNum, gasExcess] = splitGas(gas);
   if (to === null) {
-    const r = evm.create(sender, tx.data, gasNum, tx.value, null, 0);
-    result = { success: r.error === null, gasLeft: r.gasLeft, output: r.output, error: r.error };
+    const r = evm.create(sender, tx.data, gasNum, tx.value, null, 0, gasExcess);
+    result = {
+      success: r.error === null,
+      gasLeft: r.gasLeft,
+      gasLeftExcess: r.gasLeftExcess,
+      output: r.output,
+      error: r.error,
+    };
     if (r.error === null) contractAddress = r.address;
   } else {
     state.setNonce(sender, tx.nonce + 1n, NonceChangeReason.EoaTransaction);
@@ -172,13 +181,11 @@ export function applyTransaction(
       const target = parseDelegation(state.getCode(to));
       if (target !== null) state.warmAddress(target);
     }
-    result = evm.call(CallKind.CALL, sender, to, to, tx.data, gasNum, tx.value, false, 0);
+    result = evm.call(CallKind.CALL, sender, to, to, tx.data, gasNum, tx.value, false, 0, gasExcess);
   }
 
   // Refunds (EIP-3529 lowered the cap from 1/2 to 1/5 of gas used).
-  gas =
-    BigInt(result.gasLeft) +
-    (result.gasLeft === 0 && result.error !== null && result.error !== "execution reverted" ? 0n : heldBack);
+  gas = BigInt(result.gasLeft) + result.gasLeftExcess;
   const usedBeforeRefund = tx.gasLimit - gas;
   const quotient = fork >= Fork.London ? 5n : 2n;
   const refundCap = usedBeforeRefund / quotient;

@@ -21,7 +21,17 @@ import {
 import type { BlockContext, TxContext } from "./context.js";
 import { parseDelegation } from "./delegation.js";
 import { Fork } from "./forks.js";
-import { FAILED, Frame, jumpdestsOf, pushCacheOf, pushValue, REVERTED, RUNNING, STOPPED } from "./frame.js";
+import {
+  FAILED,
+  Frame,
+  jumpdestsOf,
+  MAX_GAS_NUMBER,
+  pushCacheOf,
+  pushValue,
+  REVERTED,
+  RUNNING,
+  STOPPED,
+} from "./frame.js";
 import { G, memoryCost } from "./gas.js";
 import { loadWord, smallToIndex, storeWord } from "./instructions/common.js";
 import type { CallOutcome } from "./instructions/system.js";
@@ -44,6 +54,8 @@ export interface CreateResult {
   /** The new contract's address, or null when creation failed. */
   address: Address | null;
   gasLeft: number;
+  /** Gas left beyond `gasLeft` (see Frame.excess); zero unless more than 2^53-1 gas is left. */
+  gasLeftExcess: bigint;
   /** Revert data when the init code reverted. */
   output: Uint8Array;
   reverted: boolean;
@@ -74,7 +86,8 @@ export class EVM {
   /**
    * A message call. `to` is the account whose storage and balance the callee uses;
    * `codeAddress` the account whose code runs (they differ for CALLCODE/DELEGATECALL).
-   * `depth` is the caller's depth (0 for a transaction).
+   * `depth` is the caller's depth (0 for a transaction). The call's gas is `gas + excess`
+   * (`excess`: gas beyond 2^53-1, see Frame.excess); hooks are shown the number part.
    */
   call(
     kind: CallKind,
@@ -86,6 +99,7 @@ export class EVM {
     value: bigint,
     isStatic: boolean,
     depth: number,
+    excess = 0n,
   ): CallResult {
     const hooks = this.hooks;
     if (hooks?.onEnter) {
@@ -94,8 +108,10 @@ export class EVM {
       const from = kind === CallKind.DELEGATECALL ? to : caller;
       hooks.onEnter(depth, kind, from, shown, input, gas, value);
     }
-    const r = this.callInner(kind, caller, to, codeAddress, input, gas, value, isStatic, depth);
-    if (hooks?.onExit) hooks.onExit(depth, r.output, gas - r.gasLeft, r.error, r.error !== null);
+    const r = this.callInner(kind, caller, to, codeAddress, input, gas, value, isStatic, depth, excess);
+    if (hooks?.onExit) {
+      hooks.onExit(depth, r.output, gasUsedOf(gas, excess, r), r.error, r.error !== null);
+    }
     return r;
   }
 
@@ -109,19 +125,20 @@ export class EVM {
     value: bigint,
     isStatic: boolean,
     depth: number,
+    excess: bigint,
   ): CallResult {
-    if (depth > MAX_CALL_DEPTH) return fail(gas, "max call depth exceeded");
+    if (depth > MAX_CALL_DEPTH) return fail(gas, excess, "max call depth exceeded");
     const state = this.state;
     const transfers = kind === CallKind.CALL || kind === CallKind.CALLCODE;
     if (transfers && value !== 0n && state.getBalance(caller) < value) {
-      return fail(gas, "insufficient balance for transfer");
+      return fail(gas, excess, "insufficient balance for transfer");
     }
     const snapshot = state.snapshot();
     const precompile = this.precompiles.get(codeAddress);
     if (kind === CallKind.CALL) {
       if (!state.exists(to)) {
         if (precompile === undefined && this.fork >= Fork.SpuriousDragon && value === 0n) {
-          return { success: true, gasLeft: gas, output: EMPTY, error: null, reverted: false };
+          return succeed(gas, excess);
         }
       }
       this.transfer(caller, to, value);
@@ -136,20 +153,26 @@ export class EVM {
 
     let result: CallResult;
     if (precompile !== undefined) {
+      // The number part is full whenever there is an excess, and no precompile costs more.
       const p = precompile(input, gas);
       result =
         p.error === undefined
-          ? { success: true, gasLeft: gas - p.gasUsed, output: p.output, error: null, reverted: false }
-          : { success: false, gasLeft: 0, output: EMPTY, error: p.error, reverted: true };
+          ? {
+              success: true,
+              gasLeft: gas - p.gasUsed,
+              gasLeftExcess: excess,
+              output: p.output,
+              error: null,
+              reverted: false,
+            }
+          : { success: false, gasLeft: 0, gasLeftExcess: 0n, output: EMPTY, error: p.error, reverted: true };
     } else {
       let code = state.getCode(codeAddress);
       if (this.fork >= Fork.Prague) {
         const target = parseDelegation(code);
         if (target !== null) code = state.getCode(target);
       }
-      if (code.length === 0) {
-        return { success: true, gasLeft: gas, output: EMPTY, error: null, reverted: false };
-      }
+      if (code.length === 0) return succeed(gas, excess);
       const frame = new Frame(
         this,
         code,
@@ -162,6 +185,7 @@ export class EVM {
         isStatic,
         depth + 1,
       );
+      if (excess !== 0n) frame.excess = excess;
       this.run(frame);
       result = frameResult(frame);
     }
@@ -177,6 +201,7 @@ export class EVM {
     value: bigint,
     salt: bigint | null,
     depth: number,
+    excess = 0n,
   ): CreateResult {
     const state = this.state;
     const hooks = this.hooks;
@@ -188,12 +213,12 @@ export class EVM {
         salt === null ? createAddress(caller, nonce) : create2Address(caller, salt, keccak256(initcode));
     }
     if (hooks?.onEnter) hooks.onEnter(depth, kind, caller, target ?? ZERO_ADDRESS, initcode, gas, value);
-    const r = this.createInner(caller, initcode, gas, value, depth, target, nonce);
+    const r = this.createInner(caller, initcode, gas, excess, value, depth, target, nonce);
     if (hooks?.onExit) {
       hooks.onExit(
         depth,
         r.reverted ? r.output : r.error === null ? state.getCode(target!) : EMPTY,
-        gas - r.gasLeft,
+        gasUsedOf(gas, excess, r),
         r.error,
         r.error !== null,
       );
@@ -205,6 +230,7 @@ export class EVM {
     caller: Address,
     initcode: Uint8Array,
     gas: number,
+    excess: bigint,
     value: bigint,
     depth: number,
     target: Address | null,
@@ -214,6 +240,7 @@ export class EVM {
     const early = (error: string): CreateResult => ({
       address: null,
       gasLeft: gas,
+      gasLeftExcess: excess,
       output: EMPTY,
       reverted: false,
       error,
@@ -235,6 +262,7 @@ export class EVM {
       return {
         address: null,
         gasLeft: 0,
+        gasLeftExcess: 0n,
         output: EMPTY,
         reverted: false,
         error: "contract address collision",
@@ -258,13 +286,25 @@ export class EVM {
       false,
       depth + 1,
     );
+    if (excess !== 0n) frame.excess = excess;
     if (initcode.length > 0) this.run(frame);
     let error = frame.status === RUNNING ? null : frame.error;
+    // With an excess, the number part is filled first, so that it covers the code deposit.
+    if (frame.excess !== 0n) frame.topUp();
     let gasLeft = frame.status === FAILED ? 0 : frame.gas;
+    const gasLeftExcess = frame.status === FAILED ? 0n : frame.excess;
     const output = frame.output;
     if (frame.status === REVERTED) {
       state.revert(snapshot);
-      return { address: null, gasLeft, output, reverted: true, error: "execution reverted", target };
+      return {
+        address: null,
+        gasLeft,
+        gasLeftExcess,
+        output,
+        reverted: true,
+        error: "execution reverted",
+        target,
+      };
     }
     if (error === null) {
       // Deploy the returned code.
@@ -284,12 +324,12 @@ export class EVM {
     if (error !== null) {
       if (this.fork < Fork.Homestead && error === "contract creation code storage out of gas") {
         // Frontier: the contract exists with empty code; the remaining gas is kept.
-        return { address, gasLeft, output: EMPTY, reverted: false, error: null, target };
+        return { address, gasLeft, gasLeftExcess, output: EMPTY, reverted: false, error: null, target };
       }
       state.revert(snapshot);
-      return { address: null, gasLeft: 0, output: EMPTY, reverted: false, error, target };
+      return { address: null, gasLeft: 0, gasLeftExcess: 0n, output: EMPTY, reverted: false, error, target };
     }
-    return { address, gasLeft, output: EMPTY, reverted: false, error: null, target };
+    return { address, gasLeft, gasLeftExcess, output: EMPTY, reverted: false, error: null, target };
   }
 
   private transfer(from: Address, to: Address, value: bigint): void {
@@ -312,8 +352,12 @@ export class EVM {
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
-function fail(gas: number, error: string): CallResult {
-  return { success: false, gasLeft: gas, output: EMPTY, error, reverted: false };
+function fail(gas: number, excess: bigint, error: string): CallResult {
+  return { success: false, gasLeft: gas, gasLeftExcess: excess, output: EMPTY, error, reverted: false };
+}
+
+function succeed(gas: number, excess: bigint): CallResult {
+  return { success: true, gasLeft: gas, gasLeftExcess: excess, output: EMPTY, error: null, reverted: false };
 }
 
 function frameResult(f: Frame): CallResult {
@@ -322,15 +366,30 @@ function frameResult(f: Frame): CallResult {
       return {
         success: false,
         gasLeft: f.gas,
+        gasLeftExcess: f.excess,
         output: f.output,
         error: "execution reverted",
         reverted: true,
       };
     case FAILED:
-      return { success: false, gasLeft: 0, output: EMPTY, error: f.error, reverted: true };
+      return { success: false, gasLeft: 0, gasLeftExcess: 0n, output: EMPTY, error: f.error, reverted: true };
     default:
-      return { success: true, gasLeft: f.gas, output: f.output, error: null, reverted: false };
+      return {
+        success: true,
+        gasLeft: f.gas,
+        gasLeftExcess: f.excess,
+        output: f.output,
+        error: null,
+        reverted: false,
+      };
   }
+}
+
+/** Gas used by a call or create for onExit: exact below 2^53, capped at 2^53-1 above. */
+function gasUsedOf(gas: number, excess: bigint, r: { gasLeft: number; gasLeftExcess: bigint }): number {
+  if (excess === 0n && r.gasLeftExcess === 0n) return gas - r.gasLeft;
+  const used = BigInt(gas) + excess - BigInt(r.gasLeft) - r.gasLeftExcess;
+  return used > BigInt(MAX_GAS_NUMBER) ? MAX_GAS_NUMBER : Number(used);
 }
 
 const OOG = "out of gas";
@@ -946,7 +1005,7 @@ function runPlain(f: Frame, t: JumpTable): void {
       const dyn = dynamicGas[op];
       if (dyn !== null) {
         const d = dyn!(f);
-        if (f.gas < d) {
+        if (f.gas < d && !f.refill(d)) {
           f.fail(OOG);
           return;
         }
@@ -959,6 +1018,12 @@ function runPlain(f: Frame, t: JumpTable): void {
       sp = f.sp | 0;
       reserve = f.gas > GAS_CHUNK ? f.gas - GAS_CHUNK : 0;
       gas = (f.gas - reserve) | 0;
+    }
+    if (outOfGas && reserve === 0 && f.excess !== 0n) {
+      // Gas beyond 2^53-1 (Frame.excess): move what the number part can hold into reserve.
+      f.gas = gas;
+      f.topUp();
+      reserve = f.gas - gas;
     }
     if (outOfGas && reserve > 0) {
       // Refill and retry the instruction: inline cases check gas before changing anything.
@@ -1005,7 +1070,7 @@ function runTraced(f: Frame, t: JumpTable, hooks: Hooks): void {
       f.fail(err);
       return;
     }
-    if (f.gas < cost) {
+    if (f.gas < cost && !f.refill(cost)) {
       onOpcode(pc, op, gasBefore, cost, f, depth, OOG);
       f.fail(OOG);
       return;
@@ -1015,7 +1080,7 @@ function runTraced(f: Frame, t: JumpTable, hooks: Hooks): void {
     if (dyn !== null) {
       const d = dyn!(f);
       cost += d;
-      if (f.gas < d) {
+      if (f.gas < d && !f.refill(d)) {
         onOpcode(pc, op, gasBefore, cost, f, depth, OOG);
         f.fail(OOG);
         return;

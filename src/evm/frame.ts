@@ -5,12 +5,28 @@
  * an integer stack pointer (no push/pop allocation); gas is a JS number (block gas limits
  * are far below 2^53); memory is a Uint8Array grown by doubling, with `memSize` the
  * EVM-visible size (a multiple of 32).
+ *
+ * Gas above 2^53-1 (a few state tests give a transaction 2^63 gas): a frame's gas is
+ * `gas + excess`, where `gas` is a JS number never above MAX_GAS_NUMBER and `excess` a
+ * bigint that is zero in every real transaction. Only slow paths read `excess`: running
+ * out of `gas` (topUp/refill), the GAS opcode, gas forwarded by calls and creates, gas
+ * returned to the caller, SSTORE's EIP-2200 sentry, and the transaction's gas accounting.
+ * Tracing hooks see only the number part (at most 2^53-1).
  */
 import type { Address } from "../primitives/hex.js";
 import type { StepScope } from "../tracing/hooks.js";
 import type { EVM } from "./evm.js";
 
 export const STACK_LIMIT = 1024;
+
+/** The most gas a frame keeps in its number part (2^53-1, the largest exact JS integer). */
+export const MAX_GAS_NUMBER = Number.MAX_SAFE_INTEGER;
+const MAX_GAS_NUMBER_BIG = BigInt(MAX_GAS_NUMBER);
+
+/** Splits an amount of gas into a number part (at most MAX_GAS_NUMBER) and a bigint rest. */
+export function splitGas(total: bigint): [number, bigint] {
+  return total > MAX_GAS_NUMBER_BIG ? [MAX_GAS_NUMBER, total - MAX_GAS_NUMBER_BIG] : [Number(total), 0n];
+}
 
 export const RUNNING = 0;
 export const STOPPED = 1; // STOP, RETURN, SELFDESTRUCT, end of code
@@ -48,6 +64,10 @@ export class Frame implements StepScope {
   returnData: Uint8Array = EMPTY;
   /** Gas to forward to the next call, computed by the call's dynamic gas function. */
   callGas = Number.NaN; // a double from the start, as `gas`
+  /** Gas beyond `gas` (see the module comment); zero in practically every frame. */
+  excess = 0n;
+  /** The part of the next call's gas beyond `callGas`, already taken from `excess`. */
+  callGasExcess = 0n;
 
   constructor(
     readonly evm: EVM,
@@ -73,6 +93,24 @@ export class Frame implements StepScope {
   }
   get refund(): number {
     return this.evm.state.refund;
+  }
+
+  /** Moves as much of `excess` into `gas` as the number part can hold exactly. */
+  topUp(): void {
+    const [g, x] = splitGas(BigInt(this.gas) + this.excess);
+    this.gas = g;
+    this.excess = x;
+  }
+
+  /**
+   * The out-of-gas slow path: when `gas` cannot pay `cost` but `excess` may, tops up and
+   * says whether `gas` now covers it. Costs above MAX_GAS_NUMBER (UNPAYABLE is 2^53) are
+   * never payable.
+   */
+  refill(cost: number): boolean {
+    if (this.excess === 0n || cost > MAX_GAS_NUMBER) return false;
+    this.topUp();
+    return this.gas >= cost;
   }
 
   fail(error: string): void {

@@ -8,6 +8,7 @@ import { blobBaseFee, blobScheduleFor } from "../block/blobs.js";
 import type { BlockContext } from "../evm/context.js";
 import { EVM } from "../evm/evm.js";
 import { Fork, LATEST_FORK } from "../evm/forks.js";
+import { splitGas } from "../evm/frame.js";
 import { type Address, addressFromBigInt } from "../primitives/hex.js";
 import { type AccountData, MemoryState, StateDB } from "../state/statedb.js";
 import { CallKind, type Hooks } from "../tracing/hooks.js";
@@ -94,7 +95,8 @@ export function executeCall(opts: CallOptions): CallOutput {
     state.warmAddress(receiver);
     for (const p of evm.precompiles.keys()) state.warmAddress(p);
   }
-  const gasNum = gas > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(gas);
+  // Gas beyond 2^53-1 travels as a bigint excess (Frame.excess).
+  const [gasNum, gasExcess] = splitGas(gas);
   const input = opts.input ?? new Uint8Array(0);
   // Reported as go-ethereum's runtime.Call does: a legacy transaction around the call.
   hooks?.onTxStart?.(
@@ -110,8 +112,8 @@ export function executeCall(opts: CallOptions): CallOutput {
     },
     { state, block, fork },
   );
-  const r = evm.call(CallKind.CALL, sender, receiver, receiver, input, gasNum, value, false, 0);
-  const gasUsed = BigInt(gasNum - r.gasLeft);
+  const r = evm.call(CallKind.CALL, sender, receiver, receiver, input, gasNum, value, false, 0, gasExcess);
+  const gasUsed = gas - BigInt(r.gasLeft) - r.gasLeftExcess;
   hooks?.onTxEnd?.({ gasUsed, success: r.error === null, returnData: r.output });
   return { returnData: r.output, gasUsed, error: r.error, state };
 }

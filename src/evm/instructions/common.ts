@@ -2,8 +2,11 @@
 import type { Frame } from "../frame.js";
 import { MAX_MEMORY, memoryCost } from "../gas.js";
 
-/** A cost no frame can pay: makes the interpreter halt with "out of gas". */
-export const UNPAYABLE = Number.MAX_SAFE_INTEGER;
+/**
+ * A cost no frame can pay: makes the interpreter halt with "out of gas". It is 2^53, one
+ * more than the most a frame's number part holds (Frame.refill never pays it either).
+ */
+export const UNPAYABLE = 2 ** 53;
 
 /**
  * Gas to expand memory to cover [offset, offset+size) given as stack words. A size of

@@ -33,7 +33,7 @@ export function opPc(f: Frame): void {
 }
 
 export function opGas(f: Frame): void {
-  f.stack[f.sp++] = BigInt(f.gas);
+  f.stack[f.sp++] = f.excess === 0n ? BigInt(f.gas) : BigInt(f.gas) + f.excess;
 }
 
 export function opJumpdest(_f: Frame): void {}

@@ -51,7 +51,7 @@ interface NetMeteringParams {
 
 function makeSstoreNetGas(p: NetMeteringParams): (f: Frame) => number {
   return (f: Frame) => {
-    if (p.sentry && f.gas <= G.SSTORE_SENTRY_EIP2200) return UNPAYABLE;
+    if (p.sentry && f.gas <= G.SSTORE_SENTRY_EIP2200 && f.excess === 0n) return UNPAYABLE;
     const state = f.evm.state;
     const slot = f.stack[f.sp - 1]!;
     const value = f.stack[f.sp - 2]!;

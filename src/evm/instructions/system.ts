@@ -7,7 +7,7 @@ import { addressFromBigInt } from "../../primitives/hex.js";
 import { BalanceChangeReason, CallKind } from "../../tracing/hooks.js";
 import { parseDelegation } from "../delegation.js";
 import { Fork } from "../forks.js";
-import { type Frame, STOPPED } from "../frame.js";
+import { type Frame, MAX_GAS_NUMBER, STOPPED, splitGas } from "../frame.js";
 import { G } from "../gas.js";
 import { copyToMemory, memoryGas, memoryGas2, UNPAYABLE, wordGas } from "./common.js";
 import { ADDRESS_MASK } from "./u256.js";
@@ -65,16 +65,33 @@ function doCreateOrdered(f: Frame, kind: CallKind): void {
   const off = size === 0 ? 0 : Number(offset);
   f.expand(off, size);
   const initcode = f.readMemory(off, size);
-  let gas = f.gas;
-  if (f.evm.fork >= Fork.TangerineWhistle) gas -= Math.floor(gas / 64);
-  f.gas -= gas;
-  const r = f.evm.create(f.address, initcode, gas, value, salt, f.depth);
-  f.gas += r.gasLeft;
+  const allButOne64th = f.evm.fork >= Fork.TangerineWhistle;
+  let gas: number;
+  let gasExcess = 0n;
+  if (f.excess === 0n) {
+    gas = f.gas;
+    if (allButOne64th) gas -= Math.floor(gas / 64);
+    f.gas -= gas;
+  } else {
+    // More than 2^53-1 gas (Frame.excess): the same rule in bigint arithmetic.
+    const total = BigInt(f.gas) + f.excess;
+    const forwarded = allButOne64th ? total - total / 64n : total;
+    [gas, gasExcess] = splitGas(forwarded);
+    [f.gas, f.excess] = splitGas(total - forwarded);
+  }
+  const r = f.evm.create(f.address, initcode, gas, value, salt, f.depth, gasExcess);
+  giveBack(f, r.gasLeft, r.gasLeftExcess);
   f.returnData = r.reverted ? r.output : EMPTY;
   s[resultIndex] = r.address === null ? 0n : BigInt(r.address);
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Adds the gas a call or create returned to the caller's gas, exactly. */
+function giveBack(f: Frame, gasLeft: number, gasLeftExcess: bigint): void {
+  if (gasLeftExcess === 0n && f.gas + gasLeft <= MAX_GAS_NUMBER) f.gas += gasLeft;
+  else [f.gas, f.excess] = splitGas(BigInt(f.gas) + f.excess + BigInt(gasLeft) + gasLeftExcess);
+}
 
 // ---------------------------------------------------------------- calls
 
@@ -85,6 +102,29 @@ function callGasAmount(f: Frame, available: number, requested: bigint): number {
     return requested < BigInt(cap) ? Number(requested) : cap;
   }
   return requested > BigInt(UNPAYABLE) ? UNPAYABLE : Number(requested);
+}
+
+/**
+ * callGasAmount for a frame with more than 2^53-1 gas (Frame.excess, after topUp, so the
+ * number part is full and covers `cost`): the forwarded gas is computed in bigint and
+ * split into f.callGas and f.callGasExcess. The forwarded gas is paid from the excess
+ * first; `cost` and the rest of it come from the number part, through the amount returned
+ * here, which the interpreter charges as usual.
+ */
+function callGasFromExcess(f: Frame, cost: number, requested: bigint): number {
+  const available = BigInt(f.gas - cost) + f.excess;
+  let forwarded: bigint;
+  if (f.evm.fork >= Fork.TangerineWhistle) {
+    const cap = available - available / 64n;
+    forwarded = requested < cap ? requested : cap;
+  } else {
+    if (requested > available) return UNPAYABLE;
+    forwarded = requested;
+  }
+  const fromExcess = forwarded < f.excess ? forwarded : f.excess;
+  f.excess -= fromExcess;
+  [f.callGas, f.callGasExcess] = splitGas(forwarded);
+  return cost + Number(forwarded - fromExcess);
 }
 
 /**
@@ -126,6 +166,10 @@ function makeCallGas(kind: CallKind): (f: Frame) => number {
       cost += G.CALL_NEW_ACCOUNT;
     }
     // The static part was already taken from f.gas by the interpreter.
+    if (f.excess !== 0n) {
+      f.topUp();
+      if (f.excess !== 0n) return callGasFromExcess(f, cost, requested);
+    }
     if (cost > f.gas) return UNPAYABLE;
     f.callGas = callGasAmount(f, f.gas - cost, requested);
     return cost + f.callGas;
@@ -162,26 +206,32 @@ function makeCall(kind: CallKind): (f: Frame) => void {
     f.expand(outStart, outSize);
     const input = f.readMemory(inStart, inSize);
     let gas = f.callGas;
-    if (value !== 0n) gas += G.CALL_STIPEND;
+    let gasExcess = f.callGasExcess;
+    if (gasExcess !== 0n) f.callGasExcess = 0n;
+    if (value !== 0n) {
+      gas += G.CALL_STIPEND;
+      if (gas > MAX_GAS_NUMBER)
+        [gas, gasExcess] = splitGas(BigInt(f.callGas) + gasExcess + BigInt(G.CALL_STIPEND));
+    }
     const evm = f.evm;
     let r: CallOutcome;
     switch (kind) {
       case CallKind.CALL:
-        r = evm.call(kind, f.address, target, target, input, gas, value, f.isStatic, f.depth);
+        r = evm.call(kind, f.address, target, target, input, gas, value, f.isStatic, f.depth, gasExcess);
         break;
       case CallKind.CALLCODE:
-        r = evm.call(kind, f.address, f.address, target, input, gas, value, f.isStatic, f.depth);
+        r = evm.call(kind, f.address, f.address, target, input, gas, value, f.isStatic, f.depth, gasExcess);
         break;
       case CallKind.DELEGATECALL:
         // The callee sees the caller's caller and value; no value moves.
         value = f.value;
-        r = evm.call(kind, f.caller, f.address, target, input, gas, value, f.isStatic, f.depth);
+        r = evm.call(kind, f.caller, f.address, target, input, gas, value, f.isStatic, f.depth, gasExcess);
         break;
       default:
-        r = evm.call(kind, f.address, target, target, input, gas, 0n, true, f.depth);
+        r = evm.call(kind, f.address, target, target, input, gas, 0n, true, f.depth, gasExcess);
         break;
     }
-    f.gas += r.gasLeft;
+    giveBack(f, r.gasLeft, r.gasLeftExcess);
     f.returnData = r.output;
     if (outSize > 0 && r.output.length > 0) {
       copyToMemory(f, outStart, r.output, 0n, Math.min(outSize, r.output.length));
@@ -193,6 +243,8 @@ function makeCall(kind: CallKind): (f: Frame) => void {
 export interface CallOutcome {
   success: boolean;
   gasLeft: number;
+  /** Gas left beyond `gasLeft` (see Frame.excess); zero unless more than 2^53-1 gas is left. */
+  gasLeftExcess: bigint;
   output: Uint8Array;
 }
 

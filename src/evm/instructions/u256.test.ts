@@ -7,6 +7,30 @@ describe("u256 helpers", () => {
     expect(expMod256(2n, 256n)).toBe(0n);
     expect(expMod256(3n, 0n)).toBe(1n);
     expect(expMod256(MASK256, 2n)).toBe(1n);
+    expect(expMod256(3n, 1n << 32n)).toBe(expMod256(expMod256(3n, 1n << 16n), 1n << 16n));
+    expect(expMod256(2n, MASK256)).toBe(0n);
+    expect(expMod256(MASK256, MASK256)).toBe(MASK256); // (-1)^odd
+    expect(expMod256(0n, 1n << 200n)).toBe(0n);
+  });
+  it("gives the bit-by-bit result on every exponent size", () => {
+    // Plain right-to-left square-and-multiply as the reference.
+    const reference = (b: bigint, e: bigint): bigint => {
+      let r = 1n;
+      for (; e > 0n; e >>= 1n, b = (b * b) & MASK256) if (e & 1n) r = (r * b) & MASK256;
+      return r;
+    };
+    let x = 0x5851f42d4c957f2dn;
+    const next = () => {
+      x = (x * 6364136223846793005n + 1442695040888963407n) & MASK256;
+      return x;
+    };
+    for (const bits of [1, 8, 31, 32, 33, 64, 65, 128, 255, 256]) {
+      for (let i = 0; i < 20; i++) {
+        const base = next();
+        const exp = next() >> BigInt(256 - bits);
+        expect(expMod256(base, exp)).toBe(reference(base, exp));
+      }
+    }
   });
   it("sign-extends", () => {
     expect(signExtend(0n, 0xffn)).toBe(MASK256);

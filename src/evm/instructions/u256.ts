@@ -41,16 +41,44 @@ export function slt(a: bigint, b: bigint): boolean {
   return an === b >= SIGN_BIT ? a < b : an;
 }
 
-/** Modular exponentiation base^exp mod 2^256 by square-and-multiply. */
+/**
+ * Modular exponentiation base^exp mod 2^256 (exp < 2^256). Exponents below 2^32: right
+ * to left square-and-multiply with the exponent as a JS number. Larger ones: left to right
+ * over the exponent's hex digits (4-bit windows: four squarings per digit and at most one
+ * multiplication by a precomputed power), several times faster than bit by bit with
+ * bigint shifts of the exponent on 256-bit exponents (VMTests/vmPerformance/loopExp).
+ */
 export function expMod256(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  base &= MASK256;
-  while (exp > 0n) {
-    if (exp & 1n) result = (result * base) & MASK256;
-    exp >>= 1n;
-    if (exp > 0n) base = (base * base) & MASK256;
+  const mask = MASK256;
+  base &= mask;
+  if (exp <= 0xffff_ffffn) {
+    let e = Number(exp);
+    let result = 1n;
+    while (e !== 0) {
+      if (e & 1) result = (result * base) & mask;
+      e >>>= 1;
+      if (e !== 0) base = (base * base) & mask;
+    }
+    return result;
+  }
+  const powers: bigint[] = [1n, base];
+  for (let i = 2; i < 16; i++) powers.push((powers[i - 1]! * base) & mask);
+  const hex = exp.toString(16);
+  let result = powers[hexDigit(hex.charCodeAt(0))]!;
+  for (let i = 1; i < hex.length; i++) {
+    result = (result * result) & mask;
+    result = (result * result) & mask;
+    result = (result * result) & mask;
+    result = (result * result) & mask;
+    const d = hexDigit(hex.charCodeAt(i));
+    if (d !== 0) result = (result * powers[d]!) & mask;
   }
   return result;
+}
+
+/** The value of a lowercase hex digit's character code. */
+function hexDigit(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
 }
 
 /** Number of bytes needed to represent x (0 for 0). */
