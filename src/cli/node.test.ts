@@ -1,0 +1,140 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseNodeOptions } from "./node.js";
+
+const bin = join(import.meta.dirname, "..", "..", "bin", "sonde.js");
+
+describe("sonde node options", () => {
+  it("has geth-like defaults with debug only on loopback", () => {
+    const o = parseNodeOptions([]);
+    if (o === "help") throw new Error("help");
+    expect(o.http).toEqual({
+      host: "127.0.0.1",
+      port: 8545,
+      apis: new Set(["eth", "net", "web3", "txpool", "debug"]),
+    });
+    expect(o.ws).toBeUndefined();
+    expect(o.blockTime).toBe(0);
+    const open = parseNodeOptions(["--http.addr", "0.0.0.0", "--ws"]);
+    if (open === "help") throw new Error("help");
+    expect(open.http.apis.has("debug")).toBe(false);
+    expect(open.ws).toEqual({ host: "0.0.0.0", port: 8545, apis: new Set(["eth", "net", "web3", "txpool"]) });
+    const named = parseNodeOptions([
+      "--http.addr",
+      "0.0.0.0",
+      "--http.api",
+      "eth,debug",
+      "--ws",
+      "--ws.port",
+      "8546",
+    ]);
+    if (named === "help") throw new Error("help");
+    expect(named.http.apis).toEqual(new Set(["eth", "debug"]));
+    expect(named.ws?.port).toBe(8546);
+    const rest = parseNodeOptions([
+      "--block-time",
+      "2",
+      "--datadir",
+      "/tmp/x",
+      "--gcmode",
+      "archive",
+      "--genesis",
+      "g.json",
+    ]);
+    expect(rest).toMatchObject({ blockTime: 2, datadir: "/tmp/x", gcmode: "archive", genesisFile: "g.json" });
+  });
+
+  it("names bad options", () => {
+    expect(() => parseNodeOptions(["--http.port", "x"])).toThrow(
+      '--http.port: expected a port number 0-65535, got "x"',
+    );
+    expect(() => parseNodeOptions(["--http.api", "eth,admin"])).toThrow(/unknown API namespace "admin"/);
+    expect(() => parseNodeOptions(["--ws.port", "1"])).toThrow("--ws.port needs --ws");
+    expect(() => parseNodeOptions(["--block-time", "0"])).toThrow(/--block-time: expected a positive number/);
+    expect(() => parseNodeOptions(["--gcmode", "fast"])).toThrow(
+      '--gcmode: expected archive or full, got "fast"',
+    );
+  });
+
+  it("prints a one-line error for a bad option or genesis (compiled CLI)", () => {
+    const r = spawnSync(process.execPath, [bin, "node", "--http.port", "99999"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('sonde node: --http.port: expected a port number 0-65535, got "99999"\n');
+    const dir = mkdtempSync(join(tmpdir(), "sonde-node-"));
+    writeFileSync(join(dir, "g.json"), JSON.stringify({ config: { chainId: 7 }, alloc: { "0xaa": {} } }));
+    const g = spawnSync(process.execPath, [bin, "node", "--genesis", join(dir, "g.json")], {
+      encoding: "utf8",
+    });
+    expect(g.status).toBe(2);
+    expect(g.stderr).toBe("sonde node: genesis alloc.0xaa: missing balance\n");
+  });
+
+  it("starts from a genesis file and serves it (compiled CLI)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sonde-node-"));
+    const acct = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+    writeFileSync(
+      join(dir, "g.json"),
+      JSON.stringify({
+        config: {
+          chainId: 4242,
+          homesteadBlock: 0,
+          eip150Block: 0,
+          eip155Block: 0,
+          eip158Block: 0,
+          byzantiumBlock: 0,
+          constantinopleBlock: 0,
+          petersburgBlock: 0,
+          istanbulBlock: 0,
+          berlinBlock: 0,
+          londonBlock: 0,
+          terminalTotalDifficulty: 0,
+          shanghaiTime: 0,
+        },
+        alloc: { [acct]: { balance: "0x100" } },
+        gasLimit: "0x1c9c380",
+        difficulty: "0x0",
+      }),
+    );
+    const child = spawn(process.execPath, [
+      bin,
+      "node",
+      "--genesis",
+      join(dir, "g.json"),
+      "--http.port",
+      "0",
+    ]);
+    try {
+      let out = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 20000);
+        child.stdout.on("data", (d) => {
+          out += d.toString();
+          const m = /HTTP JSON-RPC:\s+(http:\/\/\S+)/.exec(out);
+          if (m) {
+            clearTimeout(t);
+            resolve(m[1]!);
+          }
+        });
+      });
+      expect(out).toMatch(/chain id 4242, Shanghai/);
+      const res = await fetch(url, {
+        method: "POST",
+        body: JSON.stringify([
+          { jsonrpc: "2.0", id: 1, method: "eth_chainId" },
+          { jsonrpc: "2.0", id: 2, method: "eth_getBalance", params: [acct, "latest"] },
+          { jsonrpc: "2.0", id: 3, method: "eth_accounts" },
+        ]),
+      });
+      expect(await res.json()).toEqual([
+        { jsonrpc: "2.0", id: 1, result: "0x1092" },
+        { jsonrpc: "2.0", id: 2, result: "0x100" },
+        { jsonrpc: "2.0", id: 3, result: [acct] },
+      ]);
+    } finally {
+      child.kill();
+    }
+  }, 30000);
+});

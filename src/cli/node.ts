@@ -1,0 +1,250 @@
+/**
+ * `sonde node`: a development node — a chain, a transaction pool and JSON-RPC over HTTP
+ * and WebSocket, for viem, ethers, cast and friends. See HELP for the options.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidInputError } from "../errors.js";
+import { forkName } from "../evm/forks.js";
+import { checksumAddress } from "../node/checksum.js";
+import { DEV_MNEMONIC, devAccounts, devGenesisJson } from "../node/devchain.js";
+import { type Genesis, parseGenesis } from "../node/genesis.js";
+import { DevNode, type GcMode } from "../node/node.js";
+import { bytesToHex } from "../primitives/hex.js";
+import { DEFAULT_GAS_CAP } from "../rpc/exec.js";
+import { ALL_APIS, isLoopback, RpcHandler, RpcServer, type ServerOptions } from "../rpc/server.js";
+import { parseArgs } from "./args.js";
+
+const HELP = `usage: sonde node [--genesis FILE] [--http.addr A] [--http.port P] [--http.api LIST]
+                  [--ws] [--ws.addr A] [--ws.port P] [--ws.api LIST]
+                  [--block-time SECONDS] [--datadir DIR] [--gcmode archive|full]
+
+Runs a development node: JSON-RPC 2.0 over HTTP (and WebSocket with --ws) in front of
+a chain with a transaction pool. Without --genesis the chain is the development chain:
+chain id 1337, every fork through Osaka active from genesis (merged), and ten accounts
+with 10000 ether each, derived from the mnemonic "${DEV_MNEMONIC}"
+(m/44'/60'/0'/0/i, Anvil's and Hardhat's defaults); their private keys are printed at
+start. Without --datadir the chain is kept in memory and is gone when the node stops.
+
+options:
+  --genesis FILE        go-ethereum genesis.json (config, alloc, gasLimit, baseFeePerGas, …)
+  --http.addr A         HTTP listen address (default 127.0.0.1)
+  --http.port P         HTTP port (default 8545; 0 picks a free port)
+  --http.api LIST       namespaces served over HTTP, comma-separated, from
+                        ${ALL_APIS.join(",")} (default eth,net,web3,txpool, plus debug
+                        when the address is loopback)
+  --ws                  serve JSON-RPC over WebSocket too (eth_subscribe)
+  --ws.addr A           WebSocket address (default: the HTTP address)
+  --ws.port P           WebSocket port (default: the HTTP port, one listener for both)
+  --ws.api LIST         namespaces served over WebSocket (default as for HTTP)
+  --block-time SECONDS  seal a block every SECONDS seconds, empty or not (default: seal
+                        a block as soon as a transaction arrives)
+  --datadir DIR         keep the chain in DIR (LMDB; every acknowledged block survives a
+                        crash; restarting with the same DIR continues the chain)
+  --gcmode MODE         full (default: the recent 128 states and checkpoints; older ones
+                        re-executed, up to 128 blocks) or archive (every state kept)
+
+Implemented: web3_*, net_*, eth_* (blocks, transactions, receipts, state, calls, gas
+estimation, fees, logs, sendRawTransaction, sendTransaction for the dev accounts,
+subscriptions over WebSocket), txpool_*, debug_traceTransaction, debug_traceCall,
+debug_traceBlockByNumber/ByHash. Not yet: eth_getProof, eth_createAccessList,
+eth_simulateV1, eth_config, filters (eth_newFilter…), trace_*, other debug_* (-32601).`;
+
+export interface NodeCliOptions {
+  genesisFile?: string;
+  http: { host: string; port: number; apis: Set<string> };
+  ws?: { host: string; port: number; apis: Set<string> };
+  blockTime: number;
+  datadir?: string;
+  gcmode: GcMode;
+}
+
+function readPort(v: string, opt: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535)
+    throw new InvalidInputError(`${opt}: expected a port number 0-65535, got "${v}"`);
+  return n;
+}
+
+function readApis(v: string | undefined, host: string, opt: string): Set<string> {
+  if (v === undefined) {
+    const out = new Set(["eth", "net", "web3", "txpool"]);
+    if (isLoopback(host)) out.add("debug");
+    return out;
+  }
+  const out = new Set<string>();
+  for (const raw of v.split(",")) {
+    const name = raw.trim();
+    if (name === "") continue;
+    if (!(ALL_APIS as readonly string[]).includes(name)) {
+      throw new InvalidInputError(`${opt}: unknown API namespace "${name}" (known: ${ALL_APIS.join(", ")})`);
+    }
+    out.add(name);
+  }
+  return out;
+}
+
+export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
+  const { options, positionals } = parseArgs(argv, {
+    genesis: "string",
+    "http.addr": "string",
+    "http.port": "string",
+    "http.api": "string",
+    ws: "boolean",
+    "ws.addr": "string",
+    "ws.port": "string",
+    "ws.api": "string",
+    "block-time": "string",
+    datadir: "string",
+    gcmode: "string",
+    help: "boolean",
+  });
+  if (options.help) return "help";
+  if (positionals.length > 0) throw new InvalidInputError(`unexpected argument "${positionals[0]}"`);
+  const str = (k: string) => (typeof options[k] === "string" ? (options[k] as string) : undefined);
+  const host = str("http.addr") ?? "127.0.0.1";
+  const port = str("http.port") === undefined ? 8545 : readPort(str("http.port")!, "--http.port");
+  const out: NodeCliOptions = {
+    http: { host, port, apis: readApis(str("http.api"), host, "--http.api") },
+    blockTime: 0,
+    gcmode: "full",
+  };
+  const g = str("genesis");
+  if (g !== undefined) out.genesisFile = g;
+  const wsOpts = ["ws.addr", "ws.port", "ws.api"].filter((k) => options[k] !== undefined);
+  if (options.ws === true) {
+    const wsHost = str("ws.addr") ?? host;
+    out.ws = {
+      host: wsHost,
+      port: str("ws.port") === undefined ? port : readPort(str("ws.port")!, "--ws.port"),
+      apis: readApis(str("ws.api"), wsHost, "--ws.api"),
+    };
+  } else if (wsOpts.length > 0) {
+    throw new InvalidInputError(`--${wsOpts[0]} needs --ws`);
+  }
+  const bt = str("block-time");
+  if (bt !== undefined) {
+    const n = Number(bt);
+    if (bt.trim() === "" || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidInputError(`--block-time: expected a positive number of seconds, got "${bt}"`);
+    }
+    out.blockTime = n;
+  }
+  const dd = str("datadir");
+  if (dd !== undefined) out.datadir = dd;
+  const gc = str("gcmode");
+  if (gc !== undefined) {
+    if (gc !== "archive" && gc !== "full")
+      throw new InvalidInputError(`--gcmode: expected archive or full, got "${gc}"`);
+    out.gcmode = gc;
+  }
+  return out;
+}
+
+function loadGenesis(file: string): Genesis {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new InvalidInputError(`--genesis: cannot read ${file}: ${(err as Error).message}`);
+  }
+  return parseGenesis(json);
+}
+
+export function clientVersion(): string {
+  return `Sonde/v0.1.0/${process.platform}-${process.arch}/node${process.versions.node}`;
+}
+
+export interface StartedNode {
+  node: DevNode;
+  server: RpcServer;
+  close(): Promise<void>;
+}
+
+/**
+ * The development chain's genesis. Its timestamp is the time of first start, so with a
+ * datadir the genesis is written there on first start and read back on later ones
+ * (otherwise a restart would make a different genesis and refuse the datadir).
+ */
+function devGenesis(datadir: string | undefined) {
+  if (datadir === undefined) return parseGenesis(devGenesisJson());
+  const file = join(datadir, "dev-genesis.json");
+  if (existsSync(file)) return loadGenesis(file);
+  const json = devGenesisJson();
+  mkdirSync(datadir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  return parseGenesis(json);
+}
+
+/** Builds the node and starts its servers (also used by tests). */
+export async function startNode(o: NodeCliOptions): Promise<StartedNode> {
+  await (await import("../tracers/js/index.js")).initJsTracers();
+  const genesis = o.genesisFile === undefined ? devGenesis(o.datadir) : loadGenesis(o.genesisFile);
+  // With a custom genesis, the dev keys are kept for the dev accounts it funds.
+  const accounts =
+    o.genesisFile === undefined
+      ? devAccounts()
+      : devAccounts().filter((a) => genesis.state.getAccount(a.address));
+  const store: { datadir?: string; gcmode?: GcMode } = { gcmode: o.gcmode };
+  if (o.datadir !== undefined) store.datadir = o.datadir;
+  const node = new DevNode({ genesis, accounts, blockTime: o.blockTime, store });
+  const handler = new RpcHandler({ node, gasCap: DEFAULT_GAS_CAP, clientVersion: clientVersion() });
+  const sopts: ServerOptions = { http: o.http, ws: o.ws };
+  const server = new RpcServer(handler, sopts);
+  try {
+    await server.start();
+  } catch (err) {
+    node.close();
+    await server.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === "EADDRINUSE" ? "address already in use" : e.message;
+    throw new InvalidInputError(`cannot listen: ${why}`);
+  }
+  return {
+    node,
+    server,
+    close: async () => {
+      node.close();
+      await server.close();
+    },
+  };
+}
+
+function banner(s: StartedNode, o: NodeCliOptions): string {
+  const { node, server } = s;
+  const g = node.genesis.block.header;
+  const fork = forkName(node.nextFork());
+  const lines = [
+    `Sonde development node — chain id ${node.chainId}, ${fork}, ${o.datadir === undefined ? "chain in memory" : `chain in ${o.datadir} (gcmode ${o.gcmode})`}`,
+    `genesis ${node.chain.genesis.hash} (gas limit ${g.gasLimit})`,
+  ];
+  if (node.accounts.length > 0) {
+    lines.push("", "Accounts (development keys, public: never use them on a real network)");
+    node.accounts.forEach((a, i) => {
+      const bal = node.headState().getAccount(a.address)?.balance ?? 0n;
+      lines.push(`(${i}) ${checksumAddress(a.address)} (${bal / 10n ** 18n} ETH)  key ${bytesToHex(a.key)}`);
+    });
+    if (o.genesisFile === undefined) lines.push(`mnemonic: ${DEV_MNEMONIC}`, "path:     m/44'/60'/0'/0/i");
+  }
+  lines.push(
+    "",
+    `sealing: ${o.blockTime > 0 ? `a block every ${o.blockTime} s` : "a block for each transaction"}`,
+    `HTTP JSON-RPC:      ${server.httpUrl} (${[...o.http.apis].join(", ")})`,
+  );
+  if (server.wsUrl !== undefined && o.ws !== undefined) {
+    lines.push(`WebSocket JSON-RPC: ${server.wsUrl} (${[...o.ws.apis].join(", ")})`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export async function nodeCommand(argv: string[]): Promise<number> {
+  const o = parseNodeOptions(argv);
+  if (o === "help") {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const started = await startNode(o);
+  process.stdout.write(banner(started, o));
+  // Runs until the process is stopped.
+  return new Promise<number>(() => {});
+}

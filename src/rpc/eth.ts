@@ -1,0 +1,647 @@
+/**
+ * The `eth` namespace, with go-ethereum's shapes and errors (internal/ethapi, eth/filters,
+ * eth/gasprice). Block tags: latest, pending and safe/finalized all name the head (a dev
+ * chain finalises each block; there is no separate pending block), earliest the genesis;
+ * eth_getTransactionCount with "pending" counts the pool's pending transactions as
+ * go-ethereum does.
+ *
+ * Fee suggestions (eth_gasPrice, eth_maxPriorityFeePerGas) follow go-ethereum's oracle in
+ * a simplified form: the 60th percentile of the three lowest tips of each of the last 20
+ * blocks, 1 Gwei when those blocks hold no transactions.
+ */
+import { blobBaseFee, GAS_PER_BLOB } from "../block/blobs.js";
+import type { StoredBlock } from "../chain/blockchain.js";
+import { blobScheduleAt, nextExcessBlobGas } from "../chain/config.js";
+import { calcBaseFee, headerFork } from "../chain/validate.js";
+import { Fork } from "../evm/forks.js";
+import { effectiveTip, TxPoolError } from "../node/txpool.js";
+import { bloomAdd } from "../primitives/bloom.js";
+import type { Address } from "../primitives/hex.js";
+import { bytesToHex, hexToBytes, wordToBytes } from "../primitives/hex.js";
+import type { LogRecord } from "../tracing/hooks.js";
+import { encodeTransaction as encodeTx, txHash } from "../tx/decode.js";
+import { signTransaction } from "../tx/sender.js";
+import type { Transaction } from "../tx/types.js";
+import { INVALID_PARAMS, methodNotFound, RpcError, serverError } from "./errors.js";
+import { callFailure, doCall, estimateGas, findBlock, resolveBlock, stateOf } from "./exec.js";
+import {
+  formatBlock,
+  formatHeader,
+  formatLog,
+  formatReceipt,
+  formatTransaction,
+  logOffsets,
+  q,
+  txPlace,
+} from "./format.js";
+import {
+  args,
+  type BlockRef,
+  type CallArgs,
+  optParam,
+  ParamError,
+  param,
+  readAddress,
+  readBlockNumber,
+  readBlockOverrides,
+  readBlockRef,
+  readBool,
+  readCallArgs,
+  readData,
+  readHash,
+  readQuantity,
+  readStateOverrides,
+} from "./params.js";
+import type { Namespace, RpcEnv } from "./types.js";
+
+const LATEST: BlockRef = { tag: "latest" };
+const GWEI = 1_000_000_000n;
+/** go-ethereum's maxHeaderHistory / maxBlockHistory for eth_feeHistory. */
+const MAX_FEE_HISTORY = 1024;
+const MAX_TOPICS = 4;
+
+type Json = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------
+// Log filters
+
+export interface LogFilter {
+  addresses: Set<Address>;
+  /** Per position: null (any) or the allowed topics. */
+  topics: (Set<bigint> | null)[];
+}
+
+export function readLogFilterCriteria(v: Json, what: string): LogFilter {
+  const addresses = new Set<Address>();
+  const a = v.address;
+  if (typeof a === "string") addresses.add(readAddress(a, `${what}address`));
+  else if (Array.isArray(a)) {
+    for (const [i, x] of a.entries()) addresses.add(readAddress(x, `${what}address[${i}]`));
+  } else if (a !== undefined && a !== null)
+    throw new ParamError(`${what}address: expected an address or an array`);
+  const topics: (Set<bigint> | null)[] = [];
+  const t = v.topics;
+  if (t !== undefined && t !== null) {
+    if (!Array.isArray(t)) throw new ParamError(`${what}topics: expected an array`);
+    if (t.length > MAX_TOPICS) throw new ParamError("exceed max topics");
+    t.forEach((pos, i) => {
+      if (pos === null) topics.push(null);
+      else if (typeof pos === "string") topics.push(new Set([BigInt(readHash(pos, `${what}topics[${i}]`))]));
+      else if (Array.isArray(pos)) {
+        if (pos.length === 0 || pos.some((x) => x === null)) topics.push(null);
+        else topics.push(new Set(pos.map((x, j) => BigInt(readHash(x, `${what}topics[${i}][${j}]`)))));
+      } else throw new ParamError(`${what}topics[${i}]: expected null, a topic or an array of topics`);
+    });
+  }
+  return { addresses, topics };
+}
+
+export function logMatches(f: LogFilter, log: LogRecord): boolean {
+  if (f.addresses.size > 0 && !f.addresses.has(log.address)) return false;
+  if (f.topics.length > log.topics.length) return false;
+  for (let i = 0; i < f.topics.length; i++) {
+    const want = f.topics[i];
+    if (want !== null && want !== undefined && !want.has(log.topics[i]!)) return false;
+  }
+  return true;
+}
+
+/** Could the block contain matching logs? (Bloom test; false positives allowed.) */
+function bloomMayMatch(f: LogFilter, bloom: Uint8Array): boolean {
+  const has = (item: Uint8Array) => {
+    const bits = new Uint8Array(256);
+    bloomAdd(bits, item);
+    for (let i = 0; i < 256; i++) if ((bits[i]! & bloom[i]!) !== bits[i]) return false;
+    return true;
+  };
+  if (f.addresses.size > 0 && ![...f.addresses].some((a) => has(hexToBytes(a)))) return false;
+  for (const set of f.topics) {
+    if (set !== null && ![...set].some((t) => has(wordToBytes(t)))) return false;
+  }
+  return true;
+}
+
+/** Matching logs of one block, formatted. */
+export function blockLogs(b: StoredBlock, f: LogFilter): Json[] {
+  const out: Json[] = [];
+  if (!bloomMayMatch(f, b.block.header.logsBloom)) return out;
+  const offsets = logOffsets(b.receipts);
+  b.receipts.forEach((r, i) => {
+    const hash = bytesToHex(txHash(b.block.transactions[i]!));
+    r.logs.forEach((l, j) => {
+      if (logMatches(f, l)) out.push(formatLog(l, b, i, hash, offsets[i]! + j));
+    });
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Fees
+
+/** go-ethereum-like tip suggestion (see the module comment). */
+export function suggestTip(env: RpcEnv): bigint {
+  const chain = env.node.chain;
+  const head = chain.head.block.header.number;
+  const samples: bigint[] = [];
+  for (let n = head; n >= 0n && n > head - 20n; n--) {
+    const b = chain.canonicalAt(n);
+    if (b === undefined) break;
+    const baseFee = b.block.header.baseFeePerGas ?? 0n;
+    const tips = b.block.transactions.map((tx) => effectiveTip(tx, baseFee)).filter((t) => t >= 2n);
+    tips.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    samples.push(...tips.slice(0, 3));
+  }
+  if (samples.length === 0) return GWEI;
+  samples.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  return samples[Math.floor(((samples.length - 1) * 60) / 100)]!;
+}
+
+function feeHistory(env: RpcEnv, countArg: unknown, newestArg: unknown, pctArg: unknown): Json {
+  const node = env.node;
+  const spec = node.genesis.spec;
+  let count: number;
+  if (typeof countArg === "number" && Number.isInteger(countArg) && countArg >= 0) count = countArg;
+  else if (typeof countArg === "string" && /^[0-9]+$/.test(countArg)) count = Number(countArg);
+  else count = Number(param([countArg], 0, (v, w) => readQuantity(v, w, 64)));
+  const newestRef = param([undefined, newestArg], 1, readBlockNumber);
+  let percentiles: number[] | undefined;
+  if (pctArg !== undefined && pctArg !== null) {
+    if (!Array.isArray(pctArg) || pctArg.some((p) => typeof p !== "number")) {
+      throw new RpcError(INVALID_PARAMS, "invalid argument 2: expected an array of numbers");
+    }
+    percentiles = pctArg as number[];
+    for (let i = 0; i < percentiles.length; i++) {
+      const p = percentiles[i]!;
+      if (p < 0 || p > 100) throw serverError(`invalid reward percentile: ${p}`);
+      if (i > 0 && p <= percentiles[i - 1]!) {
+        throw serverError(`invalid reward percentile: #${i - 1}:${percentiles[i - 1]} >= #${i}:${p}`);
+      }
+    }
+  }
+  const newest = resolveBlock(node, newestRef);
+  if (count > MAX_FEE_HISTORY) count = MAX_FEE_HISTORY;
+  const newestN = newest.block.header.number;
+  if (BigInt(count) > newestN + 1n) count = Number(newestN + 1n);
+  const oldest = newestN + 1n - BigInt(count);
+  const baseFees: string[] = [];
+  const blobFees: string[] = [];
+  const ratios: number[] = [];
+  const blobRatios: number[] = [];
+  const rewards: string[][] = [];
+  for (let n = oldest; n <= newestN; n++) {
+    const b = node.chain.canonicalAt(n)!;
+    const h = b.block.header;
+    const fork = headerFork(spec, h);
+    baseFees.push(q(h.baseFeePerGas ?? 0n));
+    ratios.push(h.gasLimit === 0n ? 0 : Number(h.gasUsed) / Number(h.gasLimit));
+    const schedule = blobScheduleAt(spec.config, fork, h.timestamp);
+    if (fork >= Fork.Cancun) {
+      blobFees.push(q(blobBaseFee(h.excessBlobGas ?? 0n, schedule)));
+      blobRatios.push(Number(h.blobGasUsed ?? 0n) / Number(BigInt(schedule.max) * GAS_PER_BLOB));
+    } else {
+      blobFees.push("0x0");
+      blobRatios.push(0);
+    }
+    if (percentiles !== undefined) {
+      const baseFee = h.baseFeePerGas ?? 0n;
+      const items = b.block.transactions.map((tx, i) => ({
+        tip: effectiveTip(tx, baseFee),
+        gas: b.receipts[i]!.cumulativeGasUsed - (i === 0 ? 0n : b.receipts[i - 1]!.cumulativeGasUsed),
+      }));
+      items.sort((x, y) => (x.tip < y.tip ? -1 : x.tip > y.tip ? 1 : 0));
+      rewards.push(
+        percentiles.map((p) => {
+          if (items.length === 0) return "0x0";
+          const threshold = (Number(h.gasUsed) * p) / 100;
+          let sum = 0;
+          for (const it of items) {
+            sum += Number(it.gas);
+            if (sum >= threshold) return q(it.tip);
+          }
+          return q(items[items.length - 1]!.tip);
+        }),
+      );
+    }
+  }
+  // The entry after the newest block: its base fee and blob base fee.
+  const nh = newest.block.header;
+  const nextFork = headerFork(spec, { ...nh, number: nh.number + 1n, timestamp: nh.timestamp + 1n });
+  baseFees.push(q(nextFork >= Fork.London ? calcBaseFee(spec, nh) : 0n));
+  if (nextFork >= Fork.Cancun) {
+    const schedule = blobScheduleAt(spec.config, nextFork, nh.timestamp + 1n);
+    const excess = nextExcessBlobGas(
+      nextFork,
+      schedule,
+      nh.excessBlobGas ?? 0n,
+      nh.blobGasUsed ?? 0n,
+      nh.baseFeePerGas ?? 0n,
+    );
+    blobFees.push(q(blobBaseFee(excess, schedule)));
+  } else blobFees.push("0x0");
+  const out: Json = {
+    oldestBlock: q(oldest),
+    baseFeePerGas: baseFees,
+    gasUsedRatio: ratios,
+    baseFeePerBlobGas: blobFees,
+    blobGasUsedRatio: blobRatios,
+  };
+  if (percentiles !== undefined) out.reward = rewards;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Sending
+
+function sendTransaction(env: RpcEnv, a: CallArgs): string {
+  const node = env.node;
+  if (a.from === undefined) throw serverError("missing from address");
+  const key = node.keyOf(a.from);
+  if (key === undefined) throw serverError("unknown account");
+  if (a.chainId !== undefined && a.chainId !== node.chainId) {
+    throw serverError(`chainId does not match node's (have=${a.chainId}, want=${node.chainId})`);
+  }
+  if (a.blobVersionedHashes !== undefined)
+    throw serverError("blob transactions are not supported by eth_sendTransaction");
+  if (a.gasPrice !== undefined && (a.maxFeePerGas !== undefined || a.maxPriorityFeePerGas !== undefined)) {
+    throw serverError("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
+  }
+  const nonce = a.nonce ?? node.pool.nextNonce(a.from);
+  const london = node.nextFork() >= Fork.London;
+  const filled: CallArgs = { ...a };
+  if (a.gasPrice === undefined && london) {
+    const tip = a.maxPriorityFeePerGas ?? suggestTip(env);
+    const cap = a.maxFeePerGas ?? tip + 2n * node.nextBaseFee();
+    if (cap < tip) throw serverError(`maxFeePerGas (${cap}) < maxPriorityFeePerGas (${tip})`);
+    filled.maxPriorityFeePerGas = tip;
+    filled.maxFeePerGas = cap;
+  } else if (a.gasPrice === undefined) {
+    filled.gasPrice = suggestTip(env) + (node.head.block.header.baseFeePerGas ?? 0n);
+  }
+  const gas = a.gas ?? estimateGas(node, { args: filled, block: node.head, gasCap: env.gasCap });
+  const base = {
+    nonce,
+    gasLimit: gas,
+    to: a.to ?? null,
+    value: a.value ?? 0n,
+    data: a.data ?? new Uint8Array(0),
+    r: 0n,
+    s: 0n,
+  };
+  let tx: Transaction;
+  if (filled.gasPrice !== undefined) {
+    tx =
+      a.accessList !== undefined
+        ? {
+            ...base,
+            type: 1,
+            chainId: node.chainId,
+            accessList: a.accessList,
+            yParity: 0,
+            gasPrice: filled.gasPrice,
+          }
+        : { ...base, type: 0, chainId: node.chainId, gasPrice: filled.gasPrice, v: 0n };
+  } else {
+    const fee = {
+      ...base,
+      chainId: node.chainId,
+      accessList: a.accessList ?? [],
+      yParity: 0,
+      maxFeePerGas: filled.maxFeePerGas!,
+      maxPriorityFeePerGas: filled.maxPriorityFeePerGas!,
+    };
+    tx =
+      a.authorizationList !== undefined
+        ? { ...fee, type: 4, authorizationList: a.authorizationList }
+        : { ...fee, type: 2 };
+  }
+  return submit(env, signTransaction(tx, key));
+}
+
+function submit(env: RpcEnv, tx: Transaction): string {
+  try {
+    return env.node.submit(tx).hash;
+  } catch (err) {
+    if (err instanceof TxPoolError) throw serverError(err.message);
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+function balanceLike(
+  env: RpcEnv,
+  params: unknown[],
+  read: (acc: ReturnType<ReturnType<typeof stateOf>["getAccount"]>) => string,
+): string {
+  args(params, 2, 1);
+  const address = param(params, 0, readAddress);
+  const ref = optParam(params, 1, readBlockRef, LATEST);
+  const b = resolveBlock(env.node, ref);
+  return read(stateOf(env.node, b).getAccount(address));
+}
+
+function blockTxByIndex(env: RpcEnv, b: StoredBlock | undefined, index: bigint): Json | null {
+  if (b === undefined) return null;
+  const tx = b.block.transactions[Number(index)];
+  if (tx === undefined || index >= BigInt(b.block.transactions.length)) return null;
+  const hash = bytesToHex(txHash(tx));
+  return formatTransaction(
+    tx,
+    env.node.sender(tx, hash),
+    txPlace(env.node.genesis.spec, b, Number(index)),
+    hash,
+  );
+}
+
+function blockReceipts(env: RpcEnv, b: StoredBlock): Json[] {
+  const spec = env.node.genesis.spec;
+  return b.block.transactions.map((tx, i) =>
+    formatReceipt(spec, b, i, b.receipts, env.node.sender(tx, bytesToHex(txHash(tx)))),
+  );
+}
+
+function callParams(env: RpcEnv, params: unknown[]) {
+  args(params, 4, 1);
+  const a = param(params, 0, readCallArgs);
+  const ref = optParam(params, 1, readBlockRef, LATEST);
+  const stateOverrides = optParam(params, 2, readStateOverrides, undefined);
+  const blockOverrides = optParam(params, 3, readBlockOverrides, undefined);
+  const block = resolveBlock(env.node, ref);
+  return { args: a, block, stateOverrides, blockOverrides, gasCap: env.gasCap };
+}
+
+/** A method without parameters (more are -32602, as go-ethereum). */
+function none(fn: () => unknown) {
+  return (p: unknown[]) => {
+    args(p, 0, 0);
+    return fn();
+  };
+}
+
+function notImplemented(method: string) {
+  return () => {
+    throw methodNotFound(method, "not implemented in Sonde yet");
+  };
+}
+
+export function ethNamespace(env: RpcEnv): Namespace {
+  const node = env.node;
+  const spec = node.genesis.spec;
+  const senderOf = (tx: Transaction, hash: string) => node.sender(tx, hash);
+  return {
+    eth_chainId: none(() => q(node.chainId)),
+    eth_blockNumber: none(() => q(node.head.block.header.number)),
+    eth_syncing: none(() => false),
+    eth_mining: none(() => true),
+    eth_hashrate: none(() => "0x0"),
+    eth_coinbase: none(() => node.coinbase),
+    eth_accounts: none(() => node.accounts.map((a) => a.address)),
+    eth_gasPrice: none(() => q(suggestTip(env) + (node.head.block.header.baseFeePerGas ?? 0n))),
+    eth_maxPriorityFeePerGas: none(() => q(suggestTip(env))),
+    eth_blobBaseFee: none(() => {
+      const h = node.head.block.header;
+      const fork = headerFork(spec, h);
+      if (fork < Fork.Cancun) return "0x0";
+      return q(blobBaseFee(h.excessBlobGas ?? 0n, blobScheduleAt(spec.config, fork, h.timestamp)));
+    }),
+    eth_feeHistory: (p) => {
+      args(p, 3, 2);
+      return feeHistory(env, p[0], p[1], p[2]);
+    },
+    eth_getBalance: (p) => balanceLike(env, p, (a) => q(a?.balance ?? 0n)),
+    eth_getCode: (p) => balanceLike(env, p, (a) => bytesToHex(a?.code ?? new Uint8Array(0))),
+    eth_getTransactionCount: (p) => {
+      args(p, 2, 1);
+      const address = param(p, 0, readAddress);
+      const ref = optParam(p, 1, readBlockRef, LATEST);
+      if ("tag" in ref && ref.tag === "pending") return q(node.pool.nextNonce(address));
+      const b = resolveBlock(node, ref);
+      return q(stateOf(node, b).getAccount(address)?.nonce ?? 0n);
+    },
+    eth_getStorageAt: (p) => {
+      args(p, 3, 2);
+      const address = param(p, 0, readAddress);
+      const slot = param(p, 1, (v, w) => {
+        // go-ethereum accepts any hex string up to 32 bytes as the slot.
+        if (typeof v !== "string" || !/^0x[0-9a-fA-F]{1,64}$/.test(v)) {
+          throw new ParamError(`${w}: unable to decode storage key: hex string invalid`);
+        }
+        return BigInt(v);
+      });
+      const b = resolveBlock(node, optParam(p, 2, readBlockRef, LATEST));
+      const v = stateOf(node, b).getAccount(address)?.storage.get(slot) ?? 0n;
+      return `0x${v.toString(16).padStart(64, "0")}`;
+    },
+    eth_getBlockByNumber: (p) => {
+      args(p, 2, 1);
+      const ref = param(p, 0, readBlockNumber);
+      const full = optParam(p, 1, readBool, false);
+      const b = findBlock(node, ref);
+      return b === undefined ? null : formatBlock(spec, b, full, senderOf);
+    },
+    eth_getBlockByHash: (p) => {
+      args(p, 2, 1);
+      const hash = param(p, 0, readHash);
+      const full = optParam(p, 1, readBool, false);
+      const b = node.chain.get(hash);
+      return b === undefined ? null : formatBlock(spec, b, full, senderOf);
+    },
+    eth_getHeaderByNumber: (p) => {
+      args(p, 1, 1);
+      const b = findBlock(node, param(p, 0, readBlockNumber));
+      return b === undefined ? null : formatHeader(b.block.header, b.hash);
+    },
+    eth_getHeaderByHash: (p) => {
+      args(p, 1, 1);
+      const b = node.chain.get(param(p, 0, readHash));
+      return b === undefined ? null : formatHeader(b.block.header, b.hash);
+    },
+    eth_getBlockTransactionCountByNumber: (p) => {
+      args(p, 1, 1);
+      const b = findBlock(node, param(p, 0, readBlockNumber));
+      return b === undefined ? null : q(BigInt(b.block.transactions.length));
+    },
+    eth_getBlockTransactionCountByHash: (p) => {
+      args(p, 1, 1);
+      const b = node.chain.get(param(p, 0, readHash));
+      return b === undefined ? null : q(BigInt(b.block.transactions.length));
+    },
+    eth_getUncleCountByBlockNumber: (p) => {
+      args(p, 1, 1);
+      const b = findBlock(node, param(p, 0, readBlockNumber));
+      return b === undefined ? null : q(BigInt(b.block.uncles.length));
+    },
+    eth_getUncleCountByBlockHash: (p) => {
+      args(p, 1, 1);
+      const b = node.chain.get(param(p, 0, readHash));
+      return b === undefined ? null : q(BigInt(b.block.uncles.length));
+    },
+    eth_getTransactionByHash: (p) => {
+      args(p, 1, 1);
+      const hash = param(p, 0, readHash);
+      const loc = node.locate(hash);
+      if (loc !== undefined) {
+        const b = node.chain.get(loc.blockHash)!;
+        return blockTxByIndex(env, b, BigInt(loc.index));
+      }
+      const pooled = node.pool.get(hash);
+      return pooled === undefined ? null : formatTransaction(pooled.tx, pooled.sender, null, pooled.hash);
+    },
+    eth_getTransactionByBlockHashAndIndex: (p) => {
+      args(p, 2, 2);
+      const b = node.chain.get(param(p, 0, readHash));
+      return blockTxByIndex(
+        env,
+        b,
+        param(p, 1, (v, w) => readQuantity(v, w, 64)),
+      );
+    },
+    eth_getTransactionByBlockNumberAndIndex: (p) => {
+      args(p, 2, 2);
+      const b = findBlock(node, param(p, 0, readBlockNumber));
+      return blockTxByIndex(
+        env,
+        b,
+        param(p, 1, (v, w) => readQuantity(v, w, 64)),
+      );
+    },
+    eth_getRawTransactionByHash: (p) => {
+      args(p, 1, 1);
+      const hash = param(p, 0, readHash);
+      const loc = node.locate(hash);
+      const tx =
+        loc !== undefined
+          ? node.chain.get(loc.blockHash)!.block.transactions[loc.index]
+          : node.pool.get(hash)?.tx;
+      return tx === undefined ? null : bytesToHex(encodeTx(tx));
+    },
+    eth_getTransactionReceipt: (p) => {
+      args(p, 1, 1);
+      const hash = param(p, 0, readHash);
+      const loc = node.locate(hash);
+      if (loc === undefined) return null;
+      const b = node.chain.get(loc.blockHash)!;
+      const tx = b.block.transactions[loc.index]!;
+      return formatReceipt(spec, b, loc.index, b.receipts, node.sender(tx, hash));
+    },
+    eth_getBlockReceipts: (p) => {
+      args(p, 1, 1);
+      const b = findBlock(node, param(p, 0, readBlockRef));
+      return b === undefined ? null : blockReceipts(env, b);
+    },
+    eth_sendRawTransaction: (p) => {
+      args(p, 1, 1);
+      const raw = param(p, 0, readData);
+      try {
+        return node.submitRaw(raw).hash;
+      } catch (err) {
+        if (err instanceof TxPoolError) throw serverError(err.message);
+        throw err;
+      }
+    },
+    eth_sendTransaction: (p) => {
+      args(p, 1, 1);
+      return sendTransaction(env, param(p, 0, readCallArgs));
+    },
+    eth_call: (p) => {
+      const r = doCall(node, callParams(env, p));
+      if (!r.success) throw callFailure(r);
+      return bytesToHex(r.returnData);
+    },
+    eth_estimateGas: (p) => q(estimateGas(node, callParams(env, p))),
+    eth_getLogs: (p) => {
+      args(p, 1, 1);
+      const crit = p[0];
+      if (typeof crit !== "object" || crit === null || Array.isArray(crit)) {
+        throw new RpcError(INVALID_PARAMS, "invalid argument 0: expected a filter object");
+      }
+      const c = crit as Json;
+      const filter = param(p, 0, (v) => readLogFilterCriteria(v as Json, ""));
+      const has = (k: string) => c[k] !== undefined && c[k] !== null;
+      if (has("blockHash")) {
+        if (has("fromBlock") || has("toBlock")) {
+          throw new RpcError(
+            INVALID_PARAMS,
+            "invalid argument 0: cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other",
+          );
+        }
+        const b = node.chain.get(param([c.blockHash], 0, readHash));
+        if (b === undefined) throw serverError("unknown block");
+        return blockLogs(b, filter);
+      }
+      const headN = node.head.block.header.number;
+      const num = (k: string): bigint => {
+        if (!has(k)) return headN;
+        const ref = param([c[k]], 0, readBlockNumber);
+        if ("number" in ref) return ref.number;
+        return (ref as { tag: string }).tag === "earliest" ? 0n : headN;
+      };
+      const from = num("fromBlock");
+      const to = num("toBlock");
+      if (from > to) throw serverError("invalid block range params");
+      const out: Json[] = [];
+      const last = to > headN ? headN : to;
+      for (let n = from; n <= last; n++) {
+        const b = node.chain.canonicalAt(n);
+        if (b !== undefined) out.push(...blockLogs(b, filter));
+      }
+      return out;
+    },
+    eth_subscribe: (p, ctx) => {
+      if (ctx.subscriptions === undefined) throw new RpcError(-32601, "notifications not supported");
+      args(p, 2, 1);
+      const kind = p[0];
+      const subs = ctx.subscriptions;
+      if (kind === "newHeads") {
+        return subs.subscribe((notify) => {
+          const fn = (b: StoredBlock) => notify(formatHeader(b.block.header, b.hash));
+          node.events.on("block", fn);
+          return () => node.events.off("block", fn);
+        });
+      }
+      if (kind === "logs") {
+        const raw = p[1] ?? {};
+        if (typeof raw !== "object" || Array.isArray(raw))
+          throw new RpcError(INVALID_PARAMS, "invalid argument 1: expected a filter object");
+        const filter = param([raw], 0, (v) => readLogFilterCriteria(v as Json, ""));
+        return subs.subscribe((notify) => {
+          const fn = (b: StoredBlock) => {
+            for (const l of blockLogs(b, filter)) notify(l);
+          };
+          node.events.on("block", fn);
+          return () => node.events.off("block", fn);
+        });
+      }
+      if (kind === "newPendingTransactions") {
+        const full = p[1] === true;
+        return subs.subscribe((notify) => {
+          const fn = (e: { tx: Transaction; hash: string; sender: Address }) =>
+            notify(full ? formatTransaction(e.tx, e.sender, null, e.hash) : e.hash);
+          node.events.on("pendingTx", fn);
+          return () => node.events.off("pendingTx", fn);
+        });
+      }
+      if (kind === "syncing") {
+        return subs.subscribe(() => () => {});
+      }
+      throw serverError(`no "${String(kind)}" subscription in eth namespace`);
+    },
+    eth_unsubscribe: (p, ctx) => {
+      if (ctx.subscriptions === undefined) throw new RpcError(-32601, "notifications not supported");
+      args(p, 1, 1);
+      if (typeof p[0] !== "string")
+        throw new RpcError(INVALID_PARAMS, "invalid argument 0: expected a subscription id");
+      return ctx.subscriptions.unsubscribe(p[0]);
+    },
+    eth_getProof: notImplemented("eth_getProof"),
+    eth_createAccessList: notImplemented("eth_createAccessList"),
+    eth_simulateV1: notImplemented("eth_simulateV1"),
+    eth_config: notImplemented("eth_config"),
+    eth_newFilter: notImplemented("eth_newFilter"),
+    eth_newBlockFilter: notImplemented("eth_newBlockFilter"),
+    eth_newPendingTransactionFilter: notImplemented("eth_newPendingTransactionFilter"),
+    eth_getFilterChanges: notImplemented("eth_getFilterChanges"),
+    eth_getFilterLogs: notImplemented("eth_getFilterLogs"),
+    eth_uninstallFilter: notImplemented("eth_uninstallFilter"),
+  };
+}
