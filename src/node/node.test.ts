@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseAddress } from "../primitives/hex.js";
+import { signTransaction } from "../tx/sender.js";
+import type { FeeMarketTransaction } from "../tx/types.js";
+import { devAccounts, devGenesisJson } from "./devchain.js";
+import { parseGenesis } from "./genesis.js";
+import { DevNode } from "./node.js";
+
+const BOB = parseAddress("0x00000000000000000000000000000000000000b0");
+const GWEI = 10n ** 9n;
+const alice = devAccounts()[0]!;
+
+function transfer(nonce: bigint): FeeMarketTransaction {
+  return signTransaction(
+    {
+      type: 2,
+      chainId: 1337n,
+      nonce,
+      maxPriorityFeePerGas: GWEI,
+      maxFeePerGas: 10n * GWEI,
+      gasLimit: 21000n,
+      to: BOB,
+      value: 5n,
+      data: new Uint8Array(0),
+      accessList: [],
+      yParity: 0,
+      r: 0n,
+      s: 0n,
+    },
+    alice.key,
+  );
+}
+
+async function sealed(node: DevNode): Promise<void> {
+  for (let i = 0; i < 100 && node.pool.size > 0; i++) await new Promise((r) => setImmediate(r));
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("DevNode with a datadir", () => {
+  it("keeps its blocks, state and transaction index across a restart", async () => {
+    const datadir = mkdtempSync(join(tmpdir(), "sonde-node-"));
+    dirs.push(datadir);
+    const genesis = parseGenesis(devGenesisJson({ timestamp: 1_700_000_000n }));
+    const first = new DevNode({ genesis, store: { datadir, gcmode: "archive" } });
+    const hashes: string[] = [];
+    const txs: string[] = [];
+    for (let n = 0n; n < 3n; n++) {
+      txs.push(first.submit(transfer(n)).hash);
+      await sealed(first);
+    }
+    const head = first.chain.head;
+    expect(head.block.header.number).toBe(3n);
+    for (const b of [1n, 2n, 3n]) hashes.push(first.chain.canonicalAt(b)!.hash);
+    first.close();
+
+    const second = new DevNode({ genesis, store: { datadir, gcmode: "archive" } });
+    try {
+      expect(second.chain.head.hash).toBe(head.hash);
+      expect(second.headState().getAccount(BOB)?.balance).toBe(15n);
+      expect(second.locate(txs[1]!)).toEqual({ blockHash: hashes[1], index: 0 });
+      expect(second.receipts(second.chain.get(hashes[2]!)!)).toHaveLength(1);
+      // An old state is still readable (archive mode).
+      const at1 = second.chain.stateAt(hashes[0]!);
+      expect(at1?.getAccount(BOB)?.balance).toBe(5n);
+      // The chain goes on from where it was.
+      second.submit(transfer(3n));
+      await sealed(second);
+      expect(second.chain.head.block.header.number).toBe(4n);
+    } finally {
+      second.close();
+    }
+  });
+
+  it("refuses a datadir that holds another genesis, naming both", () => {
+    const datadir = mkdtempSync(join(tmpdir(), "sonde-node-"));
+    dirs.push(datadir);
+    new DevNode({ genesis: parseGenesis(devGenesisJson({ timestamp: 1n })), store: { datadir } }).close();
+    expect(
+      () => new DevNode({ genesis: parseGenesis(devGenesisJson({ timestamp: 2n })), store: { datadir } }),
+    ).toThrow(/holds a chain with genesis 0x[0-9a-f]{64}, but the given genesis is 0x[0-9a-f]{64}/);
+  });
+});
