@@ -31,6 +31,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run a development node (JSON-RPC over HTTP and WebSocket)",
     load: async () => (await import("./node.js")).nodeCommand,
   },
+  import: {
+    summary: "import RLP block files (geth export format) into a datadir",
+    load: async () => (await import("./import.js")).importCommand,
+  },
+  export: {
+    summary: "export a datadir's canonical blocks as an RLP block file",
+    load: async () => (await import("./export.js")).exportCommand,
+  },
 };
 
 function usage(): string {

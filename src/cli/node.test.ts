@@ -8,19 +8,20 @@ import { parseNodeOptions } from "./node.js";
 const bin = join(import.meta.dirname, "..", "..", "bin", "sonde.js");
 
 describe("sonde node options", () => {
-  it("has geth-like defaults with debug only on loopback", () => {
+  it("has geth-like defaults with debug and trace only on loopback", () => {
     const o = parseNodeOptions([]);
     if (o === "help") throw new Error("help");
     expect(o.http).toEqual({
       host: "127.0.0.1",
       port: 8545,
-      apis: new Set(["eth", "net", "web3", "txpool", "debug"]),
+      apis: new Set(["eth", "net", "web3", "txpool", "debug", "trace"]),
     });
     expect(o.ws).toBeUndefined();
     expect(o.blockTime).toBe(0);
     const open = parseNodeOptions(["--http.addr", "0.0.0.0", "--ws"]);
     if (open === "help") throw new Error("help");
     expect(open.http.apis.has("debug")).toBe(false);
+    expect(open.http.apis.has("trace")).toBe(false);
     expect(open.ws).toEqual({ host: "0.0.0.0", port: 8545, apis: new Set(["eth", "net", "web3", "txpool"]) });
     const named = parseNodeOptions([
       "--http.addr",

@@ -32,7 +32,7 @@ options:
   --http.port P         HTTP port (default 8545; 0 picks a free port)
   --http.api LIST       namespaces served over HTTP, comma-separated, from
                         ${ALL_APIS.join(",")} (default eth,net,web3,txpool, plus debug
-                        when the address is loopback)
+                        and trace when the address is loopback)
   --ws                  serve JSON-RPC over WebSocket too (eth_subscribe)
   --ws.addr A           WebSocket address (default: the HTTP address)
   --ws.port P           WebSocket port (default: the HTTP port, one listener for both)
@@ -44,11 +44,14 @@ options:
   --gcmode MODE         full (default: the recent 128 states and checkpoints; older ones
                         re-executed, up to 128 blocks) or archive (every state kept)
 
-Implemented: web3_*, net_*, eth_* (blocks, transactions, receipts, state, calls, gas
-estimation, fees, logs, sendRawTransaction, sendTransaction for the dev accounts,
-subscriptions over WebSocket), txpool_*, debug_traceTransaction, debug_traceCall,
-debug_traceBlockByNumber/ByHash. Not yet: eth_getProof, eth_createAccessList,
-eth_simulateV1, eth_config, filters (eth_newFilter…), trace_*, other debug_* (-32601).`;
+Implemented: web3_*, net_*, eth_* (blocks, transactions, receipts, state, proofs,
+calls, gas estimation, access lists, fees, logs, filters, sendRawTransaction,
+sendTransaction for the dev accounts, subscriptions over WebSocket), txpool_*,
+debug_trace* (Transaction, Call, BlockByNumber/ByHash, Block, BadBlock, Chain via
+debug_subscribe), debug_intermediateRoots, debug_standardTrace(Bad)BlockToFile,
+debug_getBadBlocks, debug_storageRangeAt, debug_getAccessibleState, debug_getRaw*, and
+trace_* (replayTransaction, replayBlockTransactions, transaction, block, filter, call,
+callMany, rawTransaction). Not yet (-32601): eth_simulateV1, eth_config, trace_get.`;
 
 export interface NodeCliOptions {
   genesisFile?: string;
@@ -69,7 +72,10 @@ function readPort(v: string, opt: string): number {
 function readApis(v: string | undefined, host: string, opt: string): Set<string> {
   if (v === undefined) {
     const out = new Set(["eth", "net", "web3", "txpool"]);
-    if (isLoopback(host)) out.add("debug");
+    if (isLoopback(host)) {
+      out.add("debug");
+      out.add("trace");
+    }
     return out;
   }
   const out = new Set<string>();

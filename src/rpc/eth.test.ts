@@ -316,10 +316,10 @@ describe("errors", () => {
       "header for hash not found",
     );
     expect(await call("eth_getBlockByNumber", "0x999", false)).toBeNull();
-    const nf = await rpcError("eth_getProof", ALICE, [], "latest");
+    const nf = await rpcError("eth_config");
     expect(nf.code).toBe(-32601);
     expect(nf.message).toBe(
-      "the method eth_getProof does not exist/is not available (not implemented in Sonde yet)",
+      "the method eth_config does not exist/is not available (not implemented in Sonde yet)",
     );
     expect((await rpcError("eth_subscribe", "newHeads")).message).toBe("notifications not supported");
   });

@@ -8,22 +8,43 @@
  * Fee suggestions (eth_gasPrice, eth_maxPriorityFeePerGas) follow go-ethereum's oracle in
  * a simplified form: the 60th percentile of the three lowest tips of each of the last 20
  * blocks, 1 Gwei when those blocks hold no transactions.
+ *
+ * eth_getProof (EIP-1186) rebuilds the tries of the state it proves (src/state/proof.ts);
+ * eth_createAccessList follows go-ethereum's AccessList (internal/ethapi): fee defaults
+ * as for a transaction, then runs with the access-list tracer until the list stops
+ * changing. Polling filters live in filters.ts.
  */
 import { blobBaseFee, GAS_PER_BLOB } from "../block/blobs.js";
 import type { StoredBlock } from "../chain/blockchain.js";
 import { blobScheduleAt, nextExcessBlobGas } from "../chain/config.js";
 import { calcBaseFee, headerFork } from "../chain/validate.js";
 import { Fork } from "../evm/forks.js";
+import { precompilesFor } from "../evm/precompiles/index.js";
 import { effectiveTip, TxPoolError } from "../node/txpool.js";
+import { createAddress } from "../primitives/address.js";
 import { bloomAdd } from "../primitives/bloom.js";
 import type { Address } from "../primitives/hex.js";
-import { bytesToHex, hexToBytes, wordToBytes } from "../primitives/hex.js";
+import { bigintToBytes, bytesToHex, hexToBytes, wordToBytes } from "../primitives/hex.js";
+import { keccak256 } from "../primitives/keccak.js";
+import { rlpEncode } from "../primitives/rlp.js";
+import { proveAccount } from "../state/proof.js";
+import { AccessListCollector } from "../tracers/native/access-list.js";
 import type { LogRecord } from "../tracing/hooks.js";
 import { encodeTransaction as encodeTx, txHash } from "../tx/decode.js";
-import { signTransaction } from "../tx/sender.js";
+import { recoverAuthority, signTransaction } from "../tx/sender.js";
 import type { Transaction } from "../tx/types.js";
-import { INVALID_PARAMS, methodNotFound, RpcError, serverError } from "./errors.js";
-import { callFailure, doCall, estimateGas, findBlock, resolveBlock, stateOf } from "./exec.js";
+import { INVALID_PARAMS, invalidParam, methodNotFound, RpcError, serverError } from "./errors.js";
+import {
+  callFailure,
+  doCall,
+  estimateGas,
+  findBlock,
+  prepareCall,
+  resolveBlock,
+  runPrepared,
+  stateOf,
+} from "./exec.js";
+import { FilterManager, type LogCriteria } from "./filters.js";
 import {
   formatBlock,
   formatHeader,
@@ -370,6 +391,207 @@ function callParams(env: RpcEnv, params: unknown[]) {
   return { args: a, block, stateOverrides, blockOverrides, gasCap: env.gasCap };
 }
 
+// ---------------------------------------------------------------------------
+// eth_getProof
+
+/** go-ethereum's maxGetProofKeys. */
+const MAX_PROOF_KEYS = 1024;
+
+/** go-ethereum's decodeStorageKey: up to 32 bytes of hex, 0x optional, odd length allowed. */
+function readStorageKey(v: unknown): { slot: bigint; length: number } {
+  if (typeof v !== "string") throw invalidParam(1, "expected an array of storage keys (hex strings)");
+  let d = v.startsWith("0x") || v.startsWith("0X") ? v.slice(2) : v;
+  if (d.length % 2 === 1) d = `0${d}`;
+  if (d.length > 64) {
+    throw new RpcError(INVALID_PARAMS, `storage key too long (want at most 32 bytes): "${v}"`);
+  }
+  if (!/^[0-9a-fA-F]*$/.test(d)) throw new RpcError(INVALID_PARAMS, `invalid hex in storage key: "${v}"`);
+  return { slot: d.length === 0 ? 0n : BigInt(`0x${d}`), length: d.length / 2 };
+}
+
+function getProof(env: RpcEnv, params: unknown[]): Json {
+  args(params, 3, 2);
+  const address = param(params, 0, readAddress);
+  const rawKeys = params[1];
+  if (!Array.isArray(rawKeys)) throw invalidParam(1, "expected an array of storage keys");
+  if (rawKeys.length > MAX_PROOF_KEYS) {
+    throw new RpcError(
+      INVALID_PARAMS,
+      `too many storage keys requested (max ${MAX_PROOF_KEYS}, got ${rawKeys.length})`,
+    );
+  }
+  const keys = rawKeys.map(readStorageKey);
+  const b = resolveBlock(env.node, optParam(params, 2, readBlockRef, LATEST));
+  const p = proveAccount(
+    stateOf(env.node, b),
+    address,
+    keys.map((k) => k.slot),
+  );
+  const hexList = (nodes: Uint8Array[]) => nodes.map(bytesToHex);
+  return {
+    address,
+    accountProof: hexList(p.accountProof),
+    balance: q(p.balance),
+    codeHash: bytesToHex(p.codeHash),
+    nonce: q(p.nonce),
+    storageHash: bytesToHex(p.storageHash),
+    storageProof: p.storageProof.map((sp, i) => ({
+      // As go-ethereum: a 32-byte key is echoed as a hash, any other as a quantity.
+      key: keys[i]!.length === 32 ? `0x${sp.slot.toString(16).padStart(64, "0")}` : q(sp.slot),
+      value: q(sp.value),
+      proof: hexList(sp.proof),
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// eth_createAccessList
+
+/** EIP-7702's per-authorization gas (go-ethereum's CallNewAccountGas bound). */
+const CALL_NEW_ACCOUNT_GAS = 25000n;
+
+function createAccessList(env: RpcEnv, params: unknown[]): Json {
+  const node = env.node;
+  args(params, 3, 1);
+  const a = param(params, 0, readCallArgs);
+  const block = resolveBlock(node, optParam(params, 1, readBlockRef, LATEST));
+  const stateOverrides = optParam(params, 2, readStateOverrides, undefined);
+  // go-ethereum's setFeeDefaults: a call priced like a transaction would be.
+  const filled: CallArgs = { ...a };
+  if (a.maxFeePerBlobGas !== undefined && a.maxFeePerBlobGas === 0n) {
+    throw serverError("maxFeePerBlobGas, if specified, must be non-zero");
+  }
+  if (a.gasPrice !== undefined && (a.maxFeePerGas !== undefined || a.maxPriorityFeePerGas !== undefined)) {
+    throw serverError("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified");
+  }
+  const header = block.block.header;
+  const london = headerFork(node.genesis.spec, header) >= Fork.London;
+  if (a.gasPrice === undefined && a.maxFeePerGas !== undefined && a.maxPriorityFeePerGas !== undefined) {
+    if (a.maxFeePerGas === 0n) throw serverError("maxFeePerGas must be non-zero");
+    if (a.maxFeePerGas < a.maxPriorityFeePerGas) {
+      throw serverError(
+        `maxFeePerGas (${a.maxFeePerGas}) < maxPriorityFeePerGas (${a.maxPriorityFeePerGas})`,
+      );
+    }
+  } else if (a.gasPrice !== undefined) {
+    if (a.gasPrice === 0n && london) throw serverError("gasPrice must be non-zero after london fork");
+  } else if (london) {
+    const tip = a.maxPriorityFeePerGas ?? suggestTip(env);
+    const cap = a.maxFeePerGas ?? tip + 2n * (header.baseFeePerGas ?? 0n);
+    if (cap < tip) throw serverError(`maxFeePerGas (${cap}) < maxPriorityFeePerGas (${tip})`);
+    filled.maxPriorityFeePerGas = tip;
+    filled.maxFeePerGas = cap;
+  } else {
+    if (a.maxFeePerGas !== undefined || a.maxPriorityFeePerGas !== undefined) {
+      throw serverError("maxFeePerGas and maxPriorityFeePerGas are not valid before London is active");
+    }
+    filled.gasPrice = suggestTip(env);
+  }
+  const prepared = prepareCall(node, { args: filled, block, stateOverrides, gasCap: env.gasCap });
+  const gas = a.gas === undefined || a.gas > env.gasCap ? env.gasCap : a.gas;
+  const nonce = a.nonce ?? prepared.nonce;
+  const from = prepared.from;
+  const to = a.to ?? createAddress(from, nonce);
+  const exclude = new Set<Address>([from, to, ...precompilesFor(prepared.env.fork).keys()]);
+  const auths = a.authorizationList ?? [];
+  if (BigInt(auths.length) > gas / CALL_NEW_ACCOUNT_GAS) {
+    throw serverError("insufficient gas to process all authorizations");
+  }
+  for (const auth of auths) {
+    const authority = recoverAuthority(auth, node.chainId);
+    if (authority !== null) exclude.add(authority);
+  }
+  let prev = new AccessListCollector(a.accessList ?? [], exclude);
+  for (;;) {
+    const list = prev.accessList();
+    const tracer = new AccessListCollector(list, exclude);
+    const out = runPrepared({ ...prepared, args: { ...filled, accessList: list } }, gas, tracer.hooks);
+    if (out.error !== undefined) {
+      const legacy = rlpEncode([
+        bigintToBytes(nonce),
+        bigintToBytes(filled.gasPrice ?? 0n),
+        bigintToBytes(gas),
+        a.to === undefined || a.to === null ? new Uint8Array(0) : hexToBytes(a.to),
+        bigintToBytes(a.value ?? 0n),
+        a.data ?? new Uint8Array(0),
+        new Uint8Array(0),
+        new Uint8Array(0),
+        new Uint8Array(0),
+      ]);
+      throw serverError(`failed to apply transaction: ${bytesToHex(keccak256(legacy))} err: ${out.error}`);
+    }
+    if (tracer.equals(prev)) {
+      const r = out.result;
+      const result: Json = {
+        accessList: list.map((e) => ({
+          address: e.address,
+          storageKeys: e.storageKeys.map((k) => `0x${k.toString(16).padStart(64, "0")}`),
+        })),
+      };
+      if (r.error !== undefined && r.error !== null) result.error = r.error;
+      result.gasUsed = q(r.gasUsed);
+      return result;
+    }
+    prev = tracer;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Log ranges and filters
+
+/** Logs of canonical blocks from..to (clipped at the head). */
+function rangeLogs(env: RpcEnv, from: bigint, to: bigint, filter: LogFilter): Json[] {
+  const node = env.node;
+  const headN = node.head.block.header.number;
+  if (from > to) throw serverError("invalid block range params");
+  const out: Json[] = [];
+  const last = to > headN ? headN : to;
+  for (let n = from; n <= last; n++) {
+    const b = node.chain.canonicalAt(n);
+    if (b !== undefined) out.push(...blockLogs(b, filter));
+  }
+  return out;
+}
+
+/** A filter's block bound: a number, 0 for earliest, undefined for latest/pending/safe/finalized. */
+function filterBound(v: unknown, what: string): bigint | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ref = param([v], 0, (x) => readBlockNumber(x, what));
+  if ("number" in ref) return ref.number;
+  return (ref as { tag: string }).tag === "earliest" ? 0n : undefined;
+}
+
+function readFilterCriteria(p: unknown[]): LogCriteria {
+  const crit = p[0];
+  if (typeof crit !== "object" || crit === null || Array.isArray(crit)) {
+    throw new RpcError(INVALID_PARAMS, "invalid argument 0: expected a filter object");
+  }
+  const c = crit as Json;
+  const filter = param(p, 0, (v) => readLogFilterCriteria(v as Json, ""));
+  const has = (k: string) => c[k] !== undefined && c[k] !== null;
+  if (has("blockHash")) {
+    if (has("fromBlock") || has("toBlock")) {
+      throw new RpcError(
+        INVALID_PARAMS,
+        "invalid argument 0: cannot specify both BlockHash and FromBlock/ToBlock, choose one or the other",
+      );
+    }
+    return { filter, blockHash: param([c.blockHash], 0, readHash) };
+  }
+  const out: LogCriteria = { filter };
+  const from = filterBound(c.fromBlock, "fromBlock");
+  const to = filterBound(c.toBlock, "toBlock");
+  if (from !== undefined) out.from = from;
+  if (to !== undefined) out.to = to;
+  return out;
+}
+
+function filterId(p: unknown[]): string {
+  args(p, 1, 1);
+  if (typeof p[0] !== "string") throw invalidParam(0, "expected a filter id");
+  return p[0];
+}
+
 /** A method without parameters (more are -32602, as go-ethereum). */
 function none(fn: () => unknown) {
   return (p: unknown[]) => {
@@ -388,6 +610,7 @@ export function ethNamespace(env: RpcEnv): Namespace {
   const node = env.node;
   const spec = node.genesis.spec;
   const senderOf = (tx: Transaction, hash: string) => node.sender(tx, hash);
+  const filters = new FilterManager(node, blockLogs);
   return {
     eth_chainId: none(() => q(node.chainId)),
     eth_blockNumber: none(() => q(node.head.block.header.number)),
@@ -576,16 +799,7 @@ export function ethNamespace(env: RpcEnv): Namespace {
         if ("number" in ref) return ref.number;
         return (ref as { tag: string }).tag === "earliest" ? 0n : headN;
       };
-      const from = num("fromBlock");
-      const to = num("toBlock");
-      if (from > to) throw serverError("invalid block range params");
-      const out: Json[] = [];
-      const last = to > headN ? headN : to;
-      for (let n = from; n <= last; n++) {
-        const b = node.chain.canonicalAt(n);
-        if (b !== undefined) out.push(...blockLogs(b, filter));
-      }
-      return out;
+      return rangeLogs(env, num("fromBlock"), num("toBlock"), filter);
     },
     eth_subscribe: (p, ctx) => {
       if (ctx.subscriptions === undefined) throw new RpcError(-32601, "notifications not supported");
@@ -633,15 +847,34 @@ export function ethNamespace(env: RpcEnv): Namespace {
         throw new RpcError(INVALID_PARAMS, "invalid argument 0: expected a subscription id");
       return ctx.subscriptions.unsubscribe(p[0]);
     },
-    eth_getProof: notImplemented("eth_getProof"),
-    eth_createAccessList: notImplemented("eth_createAccessList"),
+    eth_getProof: (p) => getProof(env, p),
+    eth_createAccessList: (p) => createAccessList(env, p),
     eth_simulateV1: notImplemented("eth_simulateV1"),
     eth_config: notImplemented("eth_config"),
-    eth_newFilter: notImplemented("eth_newFilter"),
-    eth_newBlockFilter: notImplemented("eth_newBlockFilter"),
-    eth_newPendingTransactionFilter: notImplemented("eth_newPendingTransactionFilter"),
-    eth_getFilterChanges: notImplemented("eth_getFilterChanges"),
-    eth_getFilterLogs: notImplemented("eth_getFilterLogs"),
-    eth_uninstallFilter: notImplemented("eth_uninstallFilter"),
+    eth_newFilter: (p) => {
+      args(p, 1, 1);
+      const crit = readFilterCriteria(p);
+      if (crit.to !== undefined && (crit.from === undefined || crit.from > crit.to)) {
+        throw serverError("invalid from and to block combination");
+      }
+      return filters.newLogFilter(crit);
+    },
+    eth_newBlockFilter: none(() => filters.newBlockFilter()),
+    eth_newPendingTransactionFilter: (p) => {
+      args(p, 1, 0);
+      return filters.newPendingTxFilter(optParam(p, 0, readBool, false));
+    },
+    eth_getFilterChanges: (p) => filters.changes(filterId(p)),
+    eth_getFilterLogs: (p) => {
+      const crit = filters.logCriteria(filterId(p));
+      if (crit.blockHash !== undefined) {
+        const b = node.chain.get(crit.blockHash);
+        if (b === undefined) throw serverError("unknown block");
+        return blockLogs(b, crit.filter);
+      }
+      const headN = node.head.block.header.number;
+      return rangeLogs(env, crit.from ?? headN, crit.to ?? headN, crit.filter);
+    },
+    eth_uninstallFilter: (p) => filters.uninstall(filterId(p)),
   };
 }

@@ -400,7 +400,11 @@ export function estimateGas(node: DevNode, req: CallRequest): bigint {
   }
   const first = run(hi);
   if (first.failed) {
-    if (first.result !== undefined && first.result.error !== "out of gas") throw callFailure(first.result);
+    // As go-ethereum's errors.Is(err, vm.ErrOutOfGas): gas-function errors ("out of gas: …") count too.
+    const error = first.result?.error;
+    if (first.result !== undefined && error !== "out of gas" && !error?.startsWith("out of gas: ")) {
+      throw callFailure(first.result);
+    }
     throw serverError(`gas required exceeds allowance (${hi})`);
   }
   let lo = first.result!.gasUsed - 1n;

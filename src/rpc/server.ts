@@ -37,6 +37,7 @@ import {
 } from "./errors.js";
 import { ethNamespace } from "./eth.js";
 import { netNamespace } from "./net.js";
+import { traceNamespace } from "./trace.js";
 import { txpoolNamespace } from "./txpool.js";
 import { type CallContext, type Handler, RawJson, type RpcEnv, type SubscriptionSink } from "./types.js";
 import { web3Namespace } from "./web3.js";
@@ -46,7 +47,7 @@ export const DEFAULT_MAX_BATCH_RESPONSE_BYTES = 25 * 1000 * 1000;
 export const DEFAULT_MAX_BATCH_ITEMS = 1000;
 
 /** Every namespace Sonde serves. */
-export const ALL_APIS = ["eth", "net", "web3", "txpool", "debug"] as const;
+export const ALL_APIS = ["eth", "net", "web3", "txpool", "debug", "trace"] as const;
 
 export interface TransportOptions {
   host: string;
@@ -80,7 +81,7 @@ function resultText(id: unknown, result: unknown): string {
   return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${body}}`;
 }
 
-/** Is `host` a loopback address (debug is then on by default)? */
+/** Is `host` a loopback address (debug and trace are then on by default)? */
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
@@ -102,6 +103,7 @@ export class RpcHandler {
         ...web3Namespace(env),
         ...txpoolNamespace(env),
         ...debugNamespace(env),
+        ...traceNamespace(env),
       }),
     );
     this.maxBatchItems = opts.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
@@ -126,11 +128,7 @@ export class RpcHandler {
   ): Promise<unknown> {
     const ns = method.split("_", 1)[0]!;
     const h = this.methods.get(method);
-    if (h === undefined || !apis.has(ns)) {
-      if (method.startsWith("trace_"))
-        throw methodNotFound(method, "the trace namespace is not implemented in Sonde yet");
-      throw methodNotFound(method);
-    }
+    if (h === undefined || !apis.has(ns)) throw methodNotFound(method);
     return await h(params, ctx);
   }
 
@@ -306,12 +304,12 @@ export class RpcServer {
   private onWs(socket: WebSocket, apis: Set<string>): void {
     const subs = new Map<string, () => void>();
     const sink: SubscriptionSink = {
-      subscribe: (start) => {
+      subscribe: (start, namespace = "eth") => {
         const id = bytesToHex(new Uint8Array(randomBytes(16)));
         const notify = (result: unknown) => {
           if (socket.readyState !== WebSocket.OPEN) return;
           socket.send(
-            `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${id}","result":${JSON.stringify(result)}}}`,
+            `{"jsonrpc":"2.0","method":"${namespace}_subscription","params":{"subscription":"${id}","result":${JSON.stringify(result)}}}`,
           );
         };
         subs.set(id, start(notify));

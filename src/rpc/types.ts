@@ -8,8 +8,11 @@ export class RawJson {
 
 /** What an eth_subscribe handler gets from the transport (WebSocket only). */
 export interface SubscriptionSink {
-  /** Registers a subscription; `start` receives the notifier and returns the cleanup. */
-  subscribe(start: (notify: (result: unknown) => void) => () => void): string;
+  /**
+   * Registers a subscription; `start` receives the notifier and returns the cleanup.
+   * Notifications are sent as `<namespace>_subscription` (default "eth").
+   */
+  subscribe(start: (notify: (result: unknown) => void) => () => void, namespace?: string): string;
   unsubscribe(id: string): boolean;
 }
 

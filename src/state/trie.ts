@@ -120,14 +120,19 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * as a trie does not store them). Duplicate keys: the last one wins.
  */
 export function trieRoot(pairs: Iterable<[Uint8Array, Uint8Array]>): Uint8Array {
+  const entries = sortedEntries(pairs);
+  if (entries.length === 0) return EMPTY_TRIE_ROOT;
+  return keccak256(build(entries, 0, entries.length, 0));
+}
+
+/** The non-empty pairs as entries sorted by key, the last of duplicate keys kept. */
+function sortedEntries(pairs: Iterable<[Uint8Array, Uint8Array]>): Entry[] {
   const map = new Map<string, Entry>();
   for (const [k, v] of pairs) {
     if (v.length === 0) continue;
     map.set(Buffer.from(k).toString("hex"), { nibbles: toNibbles(k), value: v });
   }
-  if (map.size === 0) return EMPTY_TRIE_ROOT;
-  const entries = [...map.values()].sort((a, b) => compareBytes(a.nibbles, b.nibbles));
-  return keccak256(build(entries, 0, entries.length, 0));
+  return [...map.values()].sort((a, b) => compareBytes(a.nibbles, b.nibbles));
 }
 
 /** Root of a "secure" trie: keys are hashed with keccak-256 first. */
@@ -135,4 +140,67 @@ export function secureTrieRoot(pairs: Iterable<[Uint8Array, Uint8Array]>): Uint8
   const hashed: [Uint8Array, Uint8Array][] = [];
   for (const [k, v] of pairs) hashed.push([keccak256(k), v]);
   return trieRoot(hashed);
+}
+
+/**
+ * Merkle proofs: for each key, the RLP of the nodes met on the way from the root towards
+ * it, as go-ethereum's Trie.Prove lists them — the root always, then every node its parent
+ * refers to by hash (nodes shorter than 32 bytes are inside their parent's encoding and
+ * are not listed). The walk stops where the key is found or where the trie shows it is
+ * absent (an empty branch slot, a diverging extension or leaf), so the same list proves
+ * absence. An empty trie gives an empty proof.
+ */
+export function trieProofs(pairs: Iterable<[Uint8Array, Uint8Array]>, keys: Uint8Array[]): Uint8Array[][] {
+  const entries = sortedEntries(pairs);
+  return keys.map((key) => {
+    const out: Uint8Array[] = [];
+    if (entries.length > 0) provePath(entries, 0, entries.length, 0, toNibbles(key), out, true);
+    return out;
+  });
+}
+
+/** `trieProofs` for a "secure" trie: keys (stored and asked for) are hashed with keccak-256. */
+export function secureTrieProofs(
+  pairs: Iterable<[Uint8Array, Uint8Array]>,
+  keys: Uint8Array[],
+): Uint8Array[][] {
+  const hashed: [Uint8Array, Uint8Array][] = [];
+  for (const [k, v] of pairs) hashed.push([keccak256(k), v]);
+  return trieProofs(
+    hashed,
+    keys.map((k) => keccak256(k)),
+  );
+}
+
+function provePath(
+  entries: Entry[],
+  lo: number,
+  hi: number,
+  depth: number,
+  target: Uint8Array,
+  out: Uint8Array[],
+  root: boolean,
+): void {
+  const encoded = build(entries, lo, hi, depth);
+  if (root || encoded.length >= 32) out.push(encoded);
+  if (hi - lo === 1) return; // a leaf: the key is there or proven absent by it
+  const first = entries[lo]!.nibbles;
+  const last = entries[hi - 1]!.nibbles;
+  let common = depth;
+  while (common < first.length && common < last.length && first[common] === last[common]) common++;
+  if (common > depth) {
+    // An extension node: follow it only if the key has the same path.
+    for (let i = depth; i < common; i++) if (target[i] !== first[i]) return;
+    provePath(entries, lo, hi, common, target, out, false);
+    return;
+  }
+  // A branch node.
+  if (target.length <= depth) return;
+  let i = lo;
+  if (entries[i]!.nibbles.length === depth) i++;
+  const nibble = target[depth]!;
+  while (i < hi && entries[i]!.nibbles[depth]! < nibble) i++;
+  let j = i;
+  while (j < hi && entries[j]!.nibbles[depth] === nibble) j++;
+  if (j > i) provePath(entries, i, j, depth + 1, target, out, false);
 }

@@ -9,6 +9,8 @@ import "./native/mux.js";
 import "./native/prestate.js";
 import "./native/keccak-preimage.js";
 import "./native/erc7562.js";
+import "./native/vm-trace.js";
+import "./native/access-list.js";
 import "./struct-logger.js";
 import "./eip3155-tracer.js";
 import "./js/index.js";

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devAccounts } from "../node/devchain.js";
+import { DevNode } from "../node/node.js";
+import { blockLogs } from "./eth.js";
+import { DEFAULT_GAS_CAP } from "./exec.js";
+import { FilterManager } from "./filters.js";
+import { RpcHandler } from "./server.js";
+
+const TOPIC = `0x${"ab".repeat(32)}`;
+// Runtime: MSTORE(0, 42); LOG1(0, 32, TOPIC); STOP.
+const RUNTIME = `0x602a5f527f${TOPIC.slice(2)}60205fa100`;
+
+let node: DevNode;
+let rpc: RpcHandler;
+const [alice, bob] = devAccounts();
+const call = (m: string, ...p: unknown[]) => rpc.call(m, p);
+const mined = async () => {
+  for (let i = 0; i < 100 && node.pool.size > 0; i++) await new Promise((r) => setImmediate(r));
+};
+let contract: string;
+
+beforeAll(async () => {
+  node = new DevNode();
+  rpc = new RpcHandler({ node, gasCap: DEFAULT_GAS_CAP, clientVersion: "t" });
+  const len = (RUNTIME.length - 2) / 2;
+  const h = await call("eth_sendTransaction", {
+    from: alice!.address,
+    data: `0x60${len.toString(16)}8060095f395ff3${RUNTIME.slice(2)}`,
+  });
+  await mined();
+  contract = ((await call("eth_getTransactionReceipt", h)) as { contractAddress: string }).contractAddress;
+});
+afterAll(() => node.close());
+
+describe("polling filters", () => {
+  it("block and pending-transaction filters report what arrived since the last poll", async () => {
+    const blocks = (await call("eth_newBlockFilter")) as string;
+    const pending = (await call("eth_newPendingTransactionFilter")) as string;
+    const full = (await call("eth_newPendingTransactionFilter", true)) as string;
+    expect(blocks).toMatch(/^0x[0-9a-f]+$/);
+    expect(await call("eth_getFilterChanges", blocks)).toEqual([]);
+    const tx = await call("eth_sendTransaction", { from: alice!.address, to: bob!.address, value: "0x1" });
+    await mined();
+    const head = (await call("eth_getBlockByNumber", "latest", false)) as { hash: string };
+    expect(await call("eth_getFilterChanges", blocks)).toEqual([head.hash]);
+    expect(await call("eth_getFilterChanges", blocks)).toEqual([]);
+    expect(await call("eth_getFilterChanges", pending)).toEqual([tx]);
+    const txs = (await call("eth_getFilterChanges", full)) as { hash: string; from: string }[];
+    expect(txs.map((t) => [t.hash, t.from])).toEqual([[tx, alice!.address]]);
+    expect(await call("eth_uninstallFilter", pending)).toBe(true);
+    expect(await call("eth_uninstallFilter", pending)).toBe(false);
+    await expect(call("eth_getFilterChanges", pending)).rejects.toMatchObject({
+      code: -32000,
+      message: "filter not found",
+    });
+    await call("eth_uninstallFilter", blocks);
+    await call("eth_uninstallFilter", full);
+  });
+
+  it("log filters: changes from new blocks, getFilterLogs over the range", async () => {
+    const from = (await call("eth_blockNumber")) as string;
+    const f = (await call("eth_newFilter", { address: contract, topics: [TOPIC] })) as string;
+    const other = (await call("eth_newFilter", { topics: [`0x${"cd".repeat(32)}`] })) as string;
+    const ranged = (await call("eth_newFilter", { fromBlock: "0x1", toBlock: from })) as string;
+    await call("eth_sendTransaction", { from: alice!.address, to: contract });
+    await mined();
+    await call("eth_sendTransaction", { from: alice!.address, to: contract });
+    await mined();
+    const changes = (await call("eth_getFilterChanges", f)) as { data: string; blockNumber: string }[];
+    expect(changes).toHaveLength(2);
+    expect(changes[0]!.data).toBe(`0x${"0".repeat(62)}2a`);
+    expect(Number(changes[1]!.blockNumber)).toBe(Number(from) + 2);
+    expect(await call("eth_getFilterChanges", f)).toEqual([]);
+    expect(await call("eth_getFilterChanges", other)).toEqual([]);
+    expect(await call("eth_getFilterChanges", ranged)).toEqual([]); // new blocks are past toBlock
+    // getFilterLogs: fromBlock/toBlock default to the head.
+    expect(await call("eth_getFilterLogs", f)).toHaveLength(1);
+    const all = (await call("eth_newFilter", { fromBlock: "earliest", address: contract })) as string;
+    expect(await call("eth_getFilterLogs", all)).toHaveLength(2);
+    await expect(
+      call("eth_getFilterLogs", (await call("eth_newBlockFilter")) as string),
+    ).rejects.toMatchObject({
+      message: "filter not found",
+    });
+    await expect(call("eth_newFilter", { fromBlock: "0x5", toBlock: "0x2" })).rejects.toMatchObject({
+      message: "invalid from and to block combination",
+    });
+  });
+
+  it("removes filters not polled within the timeout", () => {
+    let now = 0;
+    const m = new FilterManager(node, blockLogs, { timeoutMs: 1000, now: () => now });
+    const listeners = node.events.listenerCount("block");
+    const a = m.newBlockFilter();
+    const b = m.newBlockFilter();
+    expect(node.events.listenerCount("block")).toBe(listeners + 2);
+    now = 900;
+    expect(m.changes(a)).toEqual([]); // polled: its deadline moves
+    now = 1500;
+    m.sweep();
+    expect(m.size).toBe(1);
+    expect(() => m.changes(b)).toThrow("filter not found");
+    expect(m.changes(a)).toEqual([]);
+    now = 2600;
+    expect(() => m.changes(a)).toThrow("filter not found");
+    expect(node.events.listenerCount("block")).toBe(listeners);
+    m.close();
+  });
+});
