@@ -1006,7 +1006,8 @@ function runPlain(f: Frame, t: JumpTable): void {
       if (dyn !== null) {
         const d = dyn!(f);
         if (f.gas < d && !f.refill(d)) {
-          f.fail(OOG);
+          // A gas function that failed for a reason of its own recorded its error.
+          f.fail(f.gasError ?? OOG);
           return;
         }
         f.gas -= d;
@@ -1079,12 +1080,16 @@ function runTraced(f: Frame, t: JumpTable, hooks: Hooks): void {
     const dyn = dynamicGas[op];
     if (dyn !== null) {
       const d = dyn!(f);
-      cost += d;
       if (f.gas < d && !f.refill(d)) {
-        onOpcode(pc, op, gasBefore, cost, f, depth, OOG);
-        f.fail(OOG);
+        // As go-ethereum: an error of the gas function itself (Frame.gasError) is reported
+        // with the static cost only; plain out of gas with the full cost.
+        const error = f.gasError;
+        if (error === null) onOpcode(pc, op, gasBefore, cost + d, f, depth, OOG);
+        else onOpcode(pc, op, gasBefore, cost, f, depth, error);
+        f.fail(error ?? OOG);
         return;
       }
+      cost += d;
       f.gas -= d;
     }
     onOpcode(pc, op, gasBefore, cost, f, depth, null);

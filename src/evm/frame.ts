@@ -58,6 +58,12 @@ export class Frame implements StepScope {
   gas = Number.NaN;
   status = RUNNING;
   error: string | null = null;
+  /**
+   * Set by a dynamic gas function that fails for a reason of its own (it then returns
+   * UNPAYABLE): the frame's error text instead of plain "out of gas" (see gasFailure in
+   * instructions/common.ts). Only read on the out-of-gas path.
+   */
+  gasError: string | null = null;
   /** RETURN/REVERT data. */
   output: Uint8Array = EMPTY;
   /** Return data of the last call made by this frame. */

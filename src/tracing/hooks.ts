@@ -198,14 +198,21 @@ export interface Hooks {
   ): void;
   /**
    * A frame ends. `gasUsed` is what the frame consumed of the gas it was given;
-   * `error` is null on success; `reverted` is true when state changes were undone
-   * (revert or any error).
+   * `error` is null on success, else go-ethereum's text ("execution reverted", "out of
+   * gas", "write protection", ...; an error raised while computing an instruction's gas
+   * is wrapped as go-ethereum's interpreter does: "out of gas: write protection", "out of
+   * gas: not enough gas for reentrancy sentry", "out of gas: out of gas", "out of gas:
+   * gas uint64 overflow", "out of gas: max initcode size exceeded: ..."); `reverted` is
+   * true when state changes were undone (revert or any error).
    */
   onExit?(depth: number, output: Uint8Array, gasUsed: number, error: string | null, reverted: boolean): void;
   /**
    * Before an instruction executes. `gas` is the gas left before it, `cost` what it
    * costs (static plus dynamic, including gas forwarded to a call), `error` set when
-   * the instruction cannot start (out of gas, stack error, invalid opcode).
+   * the instruction cannot start (out of gas, stack error, invalid opcode). When its gas
+   * computation itself fails (the wrapped "out of gas: ..." errors above, or "gas uint64
+   * overflow" for a memory range beyond 64 bits) `cost` is the static cost only, as
+   * go-ethereum reports it.
    */
   onOpcode?(
     pc: number,

@@ -346,29 +346,9 @@ function isDiffConfig(c: TraceConfig): boolean {
 /**
  * Comparisons where Sonde departs from go-ethereum (HEAD of the mirror, 2026-08), run with
  * it.fails so they turn red once Sonde is fixed. Keys are `${tracer name} | ${step name}`.
+ * None at present.
  */
-const SONDE_KNOWN_BUGS = new Set<string>([
-  // SSTORE below the EIP-2200 sentry (gas <= 2300): go-ethereum's gas function fails with
-  // "not enough gas for reentrancy sentry", wrapped by the interpreter as
-  // "out of gas: not enough gas for reentrancy sentry" (frame error and struct-log error),
-  // with gasCost 0 in the struct log. Sonde says "out of gas" and gasCost 2^53
-  // (9007199254740992, its UNPAYABLE marker) — src/evm/instructions/storage.ts.
-  "callTracer | sub-call out of gas",
-  "callTracer withLog | sub-call out of gas",
-  "callTracer | top-level out of gas",
-  "callTracer withLog | top-level out of gas",
-  "struct logger | sub-call out of gas",
-  "struct logger | top-level out of gas",
-  // SSTORE in a static context: since go-ethereum #33281 (Jan 2026) the write-protection check
-  // is in the gas function, so the error is "out of gas: write protection", the struct-log
-  // entry has gasCost 0 and that error, and the prestateTracer (which skips OnOpcode calls
-  // carrying an error) does not look the slot up. Sonde fails in the instruction itself:
-  // error "write protection", gasCost 22100 without error, slot listed in the prestate.
-  "callTracer | STATICCALL that writes (write protection)",
-  "callTracer withLog | STATICCALL that writes (write protection)",
-  "prestateTracer | STATICCALL that writes (write protection)",
-  "struct logger | STATICCALL that writes (write protection)",
-]);
+const SONDE_KNOWN_BUGS = new Set<string>([]);
 
 // ---------------------------------------------------------------------------------------
 

@@ -9,13 +9,47 @@ import { MAX_MEMORY, memoryCost } from "../gas.js";
 export const UNPAYABLE = 2 ** 53;
 
 /**
+ * Errors raised while computing an instruction's gas, as go-ethereum (HEAD) reports them.
+ * Its interpreter wraps an error returned by a dynamic gas function as
+ * "out of gas: <reason>" (core/vm/interpreter.go); a memory range whose end does not fit
+ * in 64 bits is rejected before the gas function runs, without the wrapping.
+ */
+export const GAS_UINT64_OVERFLOW = "gas uint64 overflow";
+export const OOG_GAS_UINT64_OVERFLOW = "out of gas: gas uint64 overflow";
+export const OOG_WRITE_PROTECTION = "out of gas: write protection";
+/** go-ethereum's gas function ran out of gas itself (e.g. a cold-access surcharge). */
+export const OOG_OUT_OF_GAS = "out of gas: out of gas";
+export const OOG_SSTORE_SENTRY = "out of gas: not enough gas for reentrancy sentry";
+
+/**
+ * Fails the instruction from its dynamic gas function with `error` (one of the texts
+ * above): records it on the frame and returns UNPAYABLE, so that the interpreter halts
+ * with that error. Tracers see the step with this error and only its static cost.
+ */
+export function gasFailure(f: Frame, error: string): number {
+  f.gasError = error;
+  return UNPAYABLE;
+}
+
+/** Memory ends above which go-ethereum reports an overflow (see memoryGas). */
+const MAX_MEMORY_END_UINT64 = (1n << 64n) - 32n;
+const MAX_MEMORY_END_GAS = 0x1f_ffff_ffe0n;
+
+/**
  * Gas to expand memory to cover [offset, offset+size) given as stack words. A size of
- * zero never expands memory, whatever the offset.
+ * zero never expands memory, whatever the offset. Beyond MAX_MEMORY the cost is
+ * UNPAYABLE; where go-ethereum fails with an overflow instead of plain "out of gas" (an
+ * end that does not fit in 64 bits once rounded up to words, or one above 0x1fffffffe0
+ * bytes, the most its memory cost formula takes), that error is recorded on the frame.
  */
 export function memoryGas(f: Frame, offset: bigint, size: bigint): number {
   if (size === 0n) return 0;
   const end = offset + size;
-  if (end > BigInt(MAX_MEMORY)) return UNPAYABLE;
+  if (end > BigInt(MAX_MEMORY)) {
+    if (end > MAX_MEMORY_END_UINT64) f.gasError = GAS_UINT64_OVERFLOW;
+    else if (end > MAX_MEMORY_END_GAS) f.gasError = OOG_GAS_UINT64_OVERFLOW;
+    return UNPAYABLE;
+  }
   const endN = Number(end);
   if (endN <= f.memSize) return 0;
   const words = Math.ceil(endN / 32);

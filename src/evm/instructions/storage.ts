@@ -4,7 +4,7 @@
  */
 import type { Frame } from "../frame.js";
 import { G } from "../gas.js";
-import { UNPAYABLE } from "./common.js";
+import { gasFailure, OOG_SSTORE_SENTRY, OOG_WRITE_PROTECTION } from "./common.js";
 
 export function opSload(f: Frame): void {
   const s = f.stack;
@@ -15,6 +15,7 @@ export function sloadGasEip2929(f: Frame): number {
   return f.evm.state.warmSlot(f.address, f.stack[f.sp - 1]!) ? G.COLD_SLOAD : G.WARM_STORAGE_READ;
 }
 
+/** SSTORE. A write in a static context is refused by the gas function already (below). */
 export function opSstore(f: Frame): void {
   if (f.isStatic) {
     f.fail("write protection");
@@ -25,8 +26,13 @@ export function opSstore(f: Frame): void {
   f.evm.state.setStorage(f.address, s[sp + 1]!, s[sp]!);
 }
 
-/** Frontier to Byzantium, and Petersburg: 20000 to set, 5000 otherwise, 15000 refund to clear. */
+/**
+ * Frontier to Byzantium, and Petersburg: 20000 to set, 5000 otherwise, 15000 refund to clear.
+ * Every fork's SSTORE gas function refuses a write in a static context first, as
+ * go-ethereum's do since #33281: "out of gas: write protection".
+ */
 export function sstoreGasLegacy(f: Frame): number {
+  if (f.isStatic) return gasFailure(f, OOG_WRITE_PROTECTION);
   const slot = f.stack[f.sp - 1]!;
   const value = f.stack[f.sp - 2]!;
   const current = f.evm.state.getStorage(f.address, slot);
@@ -51,7 +57,10 @@ interface NetMeteringParams {
 
 function makeSstoreNetGas(p: NetMeteringParams): (f: Frame) => number {
   return (f: Frame) => {
-    if (p.sentry && f.gas <= G.SSTORE_SENTRY_EIP2200 && f.excess === 0n) return UNPAYABLE;
+    if (f.isStatic) return gasFailure(f, OOG_WRITE_PROTECTION);
+    // EIP-2200: fail when no more than the call stipend is left.
+    if (p.sentry && f.gas <= G.SSTORE_SENTRY_EIP2200 && f.excess === 0n)
+      return gasFailure(f, OOG_SSTORE_SENTRY);
     const state = f.evm.state;
     const slot = f.stack[f.sp - 1]!;
     const value = f.stack[f.sp - 2]!;

@@ -9,22 +9,48 @@ import { parseDelegation } from "../delegation.js";
 import { Fork } from "../forks.js";
 import { type Frame, MAX_GAS_NUMBER, STOPPED, splitGas } from "../frame.js";
 import { G } from "../gas.js";
-import { copyToMemory, memoryGas, memoryGas2, UNPAYABLE, wordGas } from "./common.js";
+import {
+  copyToMemory,
+  GAS_UINT64_OVERFLOW,
+  gasFailure,
+  memoryGas,
+  memoryGas2,
+  OOG_GAS_UINT64_OVERFLOW,
+  OOG_OUT_OF_GAS,
+  OOG_WRITE_PROTECTION,
+  UNPAYABLE,
+  wordGas,
+} from "./common.js";
 import { ADDRESS_MASK } from "./u256.js";
 
 export const MAX_INITCODE_SIZE = 49152;
 
 // ---------------------------------------------------------------- creates
 
+/**
+ * CREATE/CREATE2 gas, with go-ethereum's failures in its order: a memory range beyond 64
+ * bits, a create in a static context ("out of gas: write protection"), memory beyond its
+ * cost formula, then (EIP-3860) initcode above the limit.
+ */
 function createGasCommon(f: Frame, hashWords: boolean): number {
   const s = f.stack;
   const size = s[f.sp - 3]!;
   const mem = memoryGas(f, s[f.sp - 2]!, size);
-  if (mem >= UNPAYABLE) return mem;
+  if (f.gasError === GAS_UINT64_OVERFLOW) return UNPAYABLE;
+  if (f.isStatic) return gasFailure(f, OOG_WRITE_PROTECTION);
+  if (f.gasError !== null) return UNPAYABLE;
   let cost = mem;
   if (f.evm.fork >= Fork.Shanghai) {
-    if (size > BigInt(MAX_INITCODE_SIZE)) return UNPAYABLE;
+    if (size > BigInt(MAX_INITCODE_SIZE)) {
+      return gasFailure(
+        f,
+        `out of gas: max initcode size exceeded: code size ${size} limit ${MAX_INITCODE_SIZE}`,
+      );
+    }
+    if (mem >= UNPAYABLE) return mem;
     cost += wordGas(size, G.INITCODE_WORD);
+  } else if (mem >= UNPAYABLE) {
+    return mem;
   }
   if (hashWords) cost += wordGas(size, G.KECCAK_WORD);
   return cost;
@@ -95,6 +121,8 @@ function giveBack(f: Frame, gasLeft: number, gasLeftExcess: bigint): void {
 
 // ---------------------------------------------------------------- calls
 
+const MAX_UINT64 = (1n << 64n) - 1n;
+
 /** EIP-150: all but one 64th of what is left; before it, the requested amount. */
 function callGasAmount(f: Frame, available: number, requested: bigint): number {
   if (f.evm.fork >= Fork.TangerineWhistle) {
@@ -128,20 +156,14 @@ function callGasFromExcess(f: Frame, cost: number, requested: bigint): number {
 }
 
 /**
- * Account-access part of a call's gas from Berlin: the cold surcharge for the target
- * and, from Prague, the cost of resolving an EIP-7702 delegation. Returns the extra gas.
+ * Gas of the CALL family: memory, the EIP-2929 cold surcharge (Berlin), value transfer,
+ * a new account, the EIP-7702 delegation (Prague), and the gas forwarded. Where
+ * go-ethereum's gas function fails rather than its interpreter, the error says so, as
+ * there: a value transfer in a static context is "out of gas: write protection" (Prague:
+ * before the cold surcharge; Berlin to Cancun: after it); a surcharge, or a CALL's memory
+ * and value transfer gas, that cannot be paid is "out of gas: out of gas", and from
+ * Prague any part of the cost is.
  */
-function callAccessGas(f: Frame, address: string): number {
-  const evm = f.evm;
-  if (evm.fork < Fork.Berlin) return 0;
-  let extra = evm.state.warmAddress(address) ? G.COLD_ACCOUNT_ACCESS - G.WARM_STORAGE_READ : 0;
-  if (evm.fork >= Fork.Prague) {
-    const target = parseDelegation(evm.state.getCode(address));
-    if (target !== null) extra += evm.state.warmAddress(target) ? G.COLD_ACCOUNT_ACCESS : G.WARM_STORAGE_READ;
-  }
-  return extra;
-}
-
 function makeCallGas(kind: CallKind): (f: Frame) => number {
   const hasValue = kind === CallKind.CALL || kind === CallKind.CALLCODE;
   return (f: Frame) => {
@@ -152,25 +174,48 @@ function makeCallGas(kind: CallKind): (f: Frame) => number {
     const value = hasValue ? s[top - 2]! : 0n;
     const a = hasValue ? top - 3 : top - 2;
     const mem = memoryGas2(f, s[a]!, s[a - 1]!, s[a - 2]!, s[a - 3]!);
-    if (mem >= UNPAYABLE) return mem;
+    if (f.gasError === GAS_UINT64_OVERFLOW) return UNPAYABLE;
     const evm = f.evm;
-    let cost = mem + callAccessGas(f, address);
-    if (value !== 0n) {
-      cost += G.CALL_VALUE;
-      if (kind === CallKind.CALL) {
-        const newAccount =
-          evm.fork >= Fork.SpuriousDragon ? evm.state.isEmpty(address) : !evm.state.exists(address);
-        if (newAccount) cost += G.CALL_NEW_ACCOUNT;
+    const fork = evm.fork;
+    const state = evm.state;
+    const writes = kind === CallKind.CALL && value !== 0n && f.isStatic;
+    // The static part was already taken from f.gas by the interpreter. With gas beyond
+    // 2^53-1 (Frame.excess) the number part is filled first: only unpayable costs fail.
+    if (f.excess !== 0n) f.topUp();
+    let cost = 0;
+    if (fork >= Fork.Berlin) {
+      if (writes && fork >= Fork.Prague) return gasFailure(f, OOG_WRITE_PROTECTION);
+      if (state.warmAddress(address)) {
+        cost = G.COLD_ACCOUNT_ACCESS - G.WARM_STORAGE_READ;
+        if (cost > f.gas) return gasFailure(f, OOG_OUT_OF_GAS);
       }
-    } else if (kind === CallKind.CALL && evm.fork < Fork.SpuriousDragon && !evm.state.exists(address)) {
-      cost += G.CALL_NEW_ACCOUNT;
     }
-    // The static part was already taken from f.gas by the interpreter.
-    if (f.excess !== 0n) {
-      f.topUp();
-      if (f.excess !== 0n) return callGasFromExcess(f, cost, requested);
+    if (writes) return gasFailure(f, OOG_WRITE_PROTECTION);
+    if (f.gasError !== null) return UNPAYABLE; // memory beyond go-ethereum's cost formula
+    cost += mem;
+    if (value !== 0n) cost += G.CALL_VALUE;
+    if (cost > f.gas)
+      return kind === CallKind.CALL || fork >= Fork.Prague ? gasFailure(f, OOG_OUT_OF_GAS) : UNPAYABLE;
+    if (kind === CallKind.CALL) {
+      const newAccount =
+        value !== 0n
+          ? fork >= Fork.SpuriousDragon
+            ? state.isEmpty(address)
+            : !state.exists(address)
+          : fork < Fork.SpuriousDragon && !state.exists(address);
+      if (newAccount) cost += G.CALL_NEW_ACCOUNT;
     }
-    if (cost > f.gas) return UNPAYABLE;
+    if (fork >= Fork.Prague) {
+      const target = parseDelegation(state.getCode(address));
+      if (target !== null) cost += state.warmAddress(target) ? G.COLD_ACCOUNT_ACCESS : G.WARM_STORAGE_READ;
+    }
+    // Before EIP-150 the requested gas is taken as it is: go-ethereum's sum of it and the
+    // rest of the cost overflows 64 bits ("out of gas: gas uint64 overflow").
+    if (fork < Fork.TangerineWhistle && requested + BigInt(cost) > MAX_UINT64) {
+      return gasFailure(f, OOG_GAS_UINT64_OVERFLOW);
+    }
+    if (f.excess !== 0n) return callGasFromExcess(f, cost, requested);
+    if (cost > f.gas) return fork >= Fork.Prague ? gasFailure(f, OOG_OUT_OF_GAS) : UNPAYABLE;
     f.callGas = callGasAmount(f, f.gas - cost, requested);
     return cost + f.callGas;
   };
@@ -255,12 +300,21 @@ export const opStaticcall = makeCall(CallKind.STATICCALL);
 
 // ---------------------------------------------------------------- selfdestruct
 
+/**
+ * SELFDESTRUCT gas. As go-ethereum's gas functions: in a static context it fails with
+ * "out of gas: write protection" (every fork), and from Berlin a cold beneficiary whose
+ * surcharge cannot be paid with "out of gas: out of gas".
+ */
 export function selfdestructGas(f: Frame): number {
+  if (f.isStatic) return gasFailure(f, OOG_WRITE_PROTECTION);
   const evm = f.evm;
   const state = evm.state;
   const beneficiary = addressFromBigInt(f.stack[f.sp - 1]! & ADDRESS_MASK);
   let cost = 0;
-  if (evm.fork >= Fork.Berlin && state.warmAddress(beneficiary)) cost += G.COLD_ACCOUNT_ACCESS;
+  if (evm.fork >= Fork.Berlin && state.warmAddress(beneficiary)) {
+    cost += G.COLD_ACCOUNT_ACCESS;
+    if (cost > f.gas && f.excess === 0n) return gasFailure(f, OOG_OUT_OF_GAS);
+  }
   if (evm.fork >= Fork.SpuriousDragon) {
     if (state.isEmpty(beneficiary) && state.getBalance(f.address) !== 0n) cost += G.CALL_NEW_ACCOUNT;
   } else if (evm.fork >= Fork.TangerineWhistle && !state.exists(beneficiary)) {
