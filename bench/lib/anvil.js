@@ -104,8 +104,21 @@ export async function anvilCall(anvil, { from, to, code, input, gas }) {
   return { from, to, data: bytesToHex(input), gas: `0x${gas.toString(16)}` };
 }
 
-/** Gas used by the call's execution (callTracer's top-level gasUsed less intrinsic gas). */
+/**
+ * Gas used by the call's execution as anvil reports it: callTracer's top-level gasUsed
+ * (a receipt's figure: refunds already subtracted) less the intrinsic gas.
+ */
 export async function anvilGas(anvil, call, input) {
   const t = await anvil.rpc("debug_traceCall", [call, "latest", { tracer: "callTracer" }]);
   return BigInt(t.gasUsed) - BigInt(intrinsicGas(input));
+}
+
+/**
+ * The same figure computed from an engine's execution gas (before refunds) and its final
+ * refund counter, with the EIP-3529 cap of a fifth of the transaction's gas used.
+ */
+export function gasAfterRefund(executionGas, refund, input) {
+  const intrinsic = BigInt(intrinsicGas(input));
+  const cap = (executionGas + intrinsic) / 5n;
+  return executionGas - (refund < cap ? refund : cap);
 }

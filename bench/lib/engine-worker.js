@@ -53,7 +53,14 @@ async function handle(msg) {
         steps = 0;
         sonde.run({ ...call, hooks: { onOpcode: () => void steps++ } });
       }
-      return { gasUsed: r.gasUsed, returnData: r.returnData, error: r.error, steps };
+      // The refund counter is reported so the anvil check can compare receipt gas.
+      return {
+        gasUsed: r.gasUsed,
+        refund: BigInt(r.state.refund),
+        returnData: r.returnData,
+        error: r.error,
+        steps,
+      };
     }
     const c = { ...call, hooks: hooksFor(msg.hooks) };
     gc();
