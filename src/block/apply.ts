@@ -10,6 +10,7 @@ import { delegationCode, parseDelegation } from "../evm/delegation.js";
 import { EVM } from "../evm/evm.js";
 import { Fork } from "../evm/forks.js";
 import { splitGas } from "../evm/frame.js";
+import { precompilesFor } from "../evm/precompiles/index.js";
 import type { Address } from "../primitives/hex.js";
 import { bytesToBigInt } from "../primitives/hex.js";
 import type { StateDB } from "../state/statedb.js";
@@ -32,6 +33,7 @@ import {
   NonceTooHighError,
   NonceTooLowError,
   SenderNotEOAError,
+  TX_GAS_LIMIT_CAP,
   validateTransaction,
 } from "../tx/validate.js";
 import { GAS_PER_BLOB } from "./blobs.js";
@@ -53,6 +55,16 @@ export interface ApplyOptions {
    * tracers that read the state at onTxEnd (prestateTracer's diff mode).
    */
   txEndBeforeFinalize?: boolean;
+  /**
+   * go-ethereum's Message.SkipTransactionChecks (eth_simulateV1): no EIP-7825 gas limit
+   * cap and no EIP-3607 check that the sender has no code.
+   */
+  skipTransactionChecks?: boolean;
+  /**
+   * go-ethereum's vm.Config.NoBaseFee: a transaction whose fee cap and tip are both zero
+   * skips the base-fee check and pays no fees (the BASEFEE opcode still sees the block's).
+   */
+  noBaseFee?: boolean;
 }
 
 export interface TxResult {
@@ -93,19 +105,31 @@ export function applyTransaction(
   if (accountNonce < tx.nonce) throw new NonceTooHighError(tx.nonce, accountNonce);
   if (accountNonce > tx.nonce) throw new NonceTooLowError(tx.nonce, accountNonce);
   const senderCode = state.getCode(sender);
-  if (senderCode.length > 0 && !(fork >= Fork.Prague && parseDelegation(senderCode) !== null)) {
+  if (
+    !opts.skipTransactionChecks &&
+    senderCode.length > 0 &&
+    !(fork >= Fork.Prague && parseDelegation(senderCode) !== null)
+  ) {
     throw new SenderNotEOAError(sender);
   }
-  const intrinsic = validateTransaction(tx, fork, validateOpts);
+  const uncapped = opts.skipTransactionChecks && fork >= Fork.Osaka && tx.gasLimit > TX_GAS_LIMIT_CAP;
+  const intrinsic = validateTransaction(
+    uncapped ? { ...tx, gasLimit: TX_GAS_LIMIT_CAP } : tx,
+    fork,
+    validateOpts,
+  );
   const feeCap = txFeeCap(tx);
-  if (fork >= Fork.London && feeCap < block.baseFee) throw new FeeCapTooLowError(feeCap, block.baseFee);
+  const free = opts.noBaseFee === true && feeCap === 0n && txTipCap(tx) === 0n;
+  if (fork >= Fork.London && !free && feeCap < block.baseFee) {
+    throw new FeeCapTooLowError(feeCap, block.baseFee);
+  }
   const blobHashes = tx.type === 3 ? tx.blobVersionedHashes : [];
   const blobGas = GAS_PER_BLOB * BigInt(blobHashes.length);
   if (tx.type === 3 && tx.maxFeePerBlobGas < block.blobBaseFee) {
     throw new BlobFeeCapTooLowError(tx.maxFeePerBlobGas, block.blobBaseFee);
   }
   // Buy gas.
-  const gasPrice = effectiveGasPrice(tx, block.baseFee, fork);
+  const gasPrice = free ? 0n : effectiveGasPrice(tx, block.baseFee, fork);
   let required = tx.gasLimit * feeCap + tx.value;
   if (tx.type === 3) required += blobGas * tx.maxFeePerBlobGas;
   const balance = state.getBalance(sender);
@@ -145,7 +169,8 @@ export function applyTransaction(
   if (fork >= Fork.Berlin) {
     state.warmAddress(sender);
     if (to !== null) state.warmAddress(to);
-    for (const p of evm.precompiles.keys()) state.warmAddress(p);
+    // The fork's precompiles, even when the block context moved or replaced some (as go-ethereum).
+    for (const p of precompilesFor(fork).keys()) state.warmAddress(p);
     for (const entry of txAccessList(tx)) {
       state.warmAddress(entry.address);
       for (const key of entry.storageKeys) state.warmSlot(entry.address, key);
@@ -197,7 +222,7 @@ export function applyTransaction(
     gas = tx.gasLimit - gasUsed;
   }
   state.addBalance(sender, gas * gasPrice, BalanceChangeReason.GasReturn);
-  const tip = fork >= Fork.London ? gasPrice - block.baseFee : gasPrice;
+  const tip = free ? 0n : fork >= Fork.London ? gasPrice - block.baseFee : gasPrice;
   state.addBalance(block.coinbase, gasUsed * tip, BalanceChangeReason.RewardTransactionFee);
 
   const logs = state.logs;

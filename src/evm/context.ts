@@ -1,5 +1,6 @@
 /** What the EVM knows about the block and the transaction it executes in. */
 import type { Address } from "../primitives/hex.js";
+import type { Precompile } from "./precompiles/types.js";
 
 export interface BlockContext {
   coinbase: Address;
@@ -15,6 +16,8 @@ export interface BlockContext {
   chainId: bigint;
   /** BLOCKHASH: hash of an ancestor (already range-checked by the caller of this). */
   getBlockHash(number: bigint): bigint;
+  /** Precompiles in place of the fork's (eth_simulateV1 state overrides move or remove them). */
+  precompiles?: ReadonlyMap<string, Precompile>;
 }
 
 export interface TxContext {

@@ -78,7 +78,7 @@ export class EVM {
     hooks: Hooks | null = null,
   ) {
     this.table = jumpTableFor(fork);
-    this.precompiles = precompilesFor(fork);
+    this.precompiles = block.precompiles ?? precompilesFor(fork);
     this.hooks = hooks;
     this.traced = hooks?.onOpcode !== undefined;
   }

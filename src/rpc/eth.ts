@@ -33,7 +33,8 @@ import type { LogRecord } from "../tracing/hooks.js";
 import { encodeTransaction as encodeTx, txHash } from "../tx/decode.js";
 import { recoverAuthority, signTransaction } from "../tx/sender.js";
 import type { Transaction } from "../tx/types.js";
-import { INVALID_PARAMS, invalidParam, methodNotFound, RpcError, serverError } from "./errors.js";
+import { ethCapabilities, ethConfig } from "./config.js";
+import { INVALID_PARAMS, invalidParam, RpcError, serverError } from "./errors.js";
 import {
   callFailure,
   doCall,
@@ -72,7 +73,9 @@ import {
   readHash,
   readQuantity,
   readStateOverrides,
+  readStorageRequests,
 } from "./params.js";
+import { simulateV1 } from "./simulate.js";
 import type { Namespace, RpcEnv } from "./types.js";
 
 const LATEST: BlockRef = { tag: "latest" };
@@ -445,6 +448,43 @@ function getProof(env: RpcEnv, params: unknown[]): Json {
 }
 
 // ---------------------------------------------------------------------------
+// eth_getStorageValues
+
+/** go-ethereum's maxGetStorageSlots: most slots in one eth_getStorageValues call. */
+export const MAX_STORAGE_SLOTS = 1024;
+/** go-ethereum's errCodeClientLimitExceeded. */
+const CLIENT_LIMIT_EXCEEDED = -38026;
+
+/**
+ * eth_getStorageValues, as go-ethereum: {address: [slot…]} and a block (default latest)
+ * → {address: [32-byte value…]}; at most 1024 slots in all (-38026), at least one (-32602
+ * "empty request"). Missing accounts and slots read as zero.
+ */
+function getStorageValues(env: RpcEnv, params: unknown[]): Json {
+  args(params, 2, 1);
+  const requests = param(params, 0, readStorageRequests);
+  let total = 0;
+  for (const slots of requests.values()) {
+    total += slots.length;
+    if (total > MAX_STORAGE_SLOTS) {
+      throw new RpcError(CLIENT_LIMIT_EXCEEDED, `too many slots (max ${MAX_STORAGE_SLOTS})`);
+    }
+  }
+  if (total === 0) throw new RpcError(INVALID_PARAMS, "empty request");
+  const b = resolveBlock(env.node, optParam(params, 1, readBlockRef, LATEST));
+  const state = stateOf(env.node, b);
+  const out: Json = {};
+  for (const [address, slots] of requests) {
+    const storage = state.getAccount(address)?.storage;
+    out[address] = slots.map((slot) => {
+      const v = storage?.get(BigInt(slot)) ?? 0n;
+      return `0x${v.toString(16).padStart(64, "0")}`;
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // eth_createAccessList
 
 /** EIP-7702's per-authorization gas (go-ethereum's CallNewAccountGas bound). */
@@ -539,14 +579,18 @@ function createAccessList(env: RpcEnv, params: unknown[]): Json {
 // ---------------------------------------------------------------------------
 // Log ranges and filters
 
-/** Logs of canonical blocks from..to (clipped at the head). */
+/**
+ * Logs of canonical blocks from..to, with go-ethereum's range errors (-32602): "invalid
+ * block range params" when from > to, "block range extends beyond current head block"
+ * when to is past the head.
+ */
 function rangeLogs(env: RpcEnv, from: bigint, to: bigint, filter: LogFilter): Json[] {
   const node = env.node;
   const headN = node.head.block.header.number;
-  if (from > to) throw serverError("invalid block range params");
+  if (from > to) throw new RpcError(INVALID_PARAMS, "invalid block range params");
+  if (to > headN) throw new RpcError(INVALID_PARAMS, "block range extends beyond current head block");
   const out: Json[] = [];
-  const last = to > headN ? headN : to;
-  for (let n = from; n <= last; n++) {
+  for (let n = from; n <= to; n++) {
     const b = node.chain.canonicalAt(n);
     if (b !== undefined) out.push(...blockLogs(b, filter));
   }
@@ -600,12 +644,6 @@ function none(fn: () => unknown) {
   };
 }
 
-function notImplemented(method: string) {
-  return () => {
-    throw methodNotFound(method, "not implemented in Sonde yet");
-  };
-}
-
 export function ethNamespace(env: RpcEnv): Namespace {
   const node = env.node;
   const spec = node.genesis.spec;
@@ -615,12 +653,14 @@ export function ethNamespace(env: RpcEnv): Namespace {
     eth_chainId: none(() => q(node.chainId)),
     eth_blockNumber: none(() => q(node.head.block.header.number)),
     eth_syncing: none(() => false),
-    eth_mining: none(() => true),
+    eth_mining: none(() => node.mining),
     eth_hashrate: none(() => "0x0"),
     eth_coinbase: none(() => node.coinbase),
     eth_accounts: none(() => node.accounts.map((a) => a.address)),
     eth_gasPrice: none(() => q(suggestTip(env) + (node.head.block.header.baseFeePerGas ?? 0n))),
     eth_maxPriorityFeePerGas: none(() => q(suggestTip(env))),
+    // go-ethereum: the base fee of the next block (null before London).
+    eth_baseFee: none(() => (node.nextFork() >= Fork.London ? q(node.nextBaseFee()) : null)),
     eth_blobBaseFee: none(() => {
       const h = node.head.block.header;
       const fork = headerFork(spec, h);
@@ -655,6 +695,7 @@ export function ethNamespace(env: RpcEnv): Namespace {
       const v = stateOf(node, b).getAccount(address)?.storage.get(slot) ?? 0n;
       return `0x${v.toString(16).padStart(64, "0")}`;
     },
+    eth_getStorageValues: (p) => getStorageValues(env, p),
     eth_getBlockByNumber: (p) => {
       args(p, 2, 1);
       const ref = param(p, 0, readBlockNumber);
@@ -793,13 +834,19 @@ export function ethNamespace(env: RpcEnv): Namespace {
         return blockLogs(b, filter);
       }
       const headN = node.head.block.header.number;
-      const num = (k: string): bigint => {
-        if (!has(k)) return headN;
-        const ref = param([c[k]], 0, readBlockNumber);
-        if ("number" in ref) return ref.number;
-        return (ref as { tag: string }).tag === "earliest" ? 0n : headN;
-      };
-      return rangeLogs(env, num("fromBlock"), num("toBlock"), filter);
+      const ref = (k: string): BlockRef => (has(k) ? param([c[k]], 0, readBlockNumber) : LATEST);
+      const fromRef = ref("fromBlock");
+      const toRef = ref("toBlock");
+      const tagOf = (r: BlockRef) => ("tag" in r ? r.tag : undefined);
+      if (tagOf(fromRef) === "pending" || tagOf(toRef) === "pending") {
+        throw new RpcError(INVALID_PARAMS, "pending logs are not supported");
+      }
+      // Two explicit numbers in the wrong order are refused before anything is resolved.
+      if ("number" in fromRef && "number" in toRef && fromRef.number > 0n && fromRef.number > toRef.number) {
+        throw new RpcError(INVALID_PARAMS, "invalid block range params");
+      }
+      const num = (r: BlockRef): bigint => ("number" in r ? r.number : tagOf(r) === "earliest" ? 0n : headN);
+      return rangeLogs(env, num(fromRef), num(toRef), filter);
     },
     eth_subscribe: (p, ctx) => {
       if (ctx.subscriptions === undefined) throw new RpcError(-32601, "notifications not supported");
@@ -849,8 +896,9 @@ export function ethNamespace(env: RpcEnv): Namespace {
     },
     eth_getProof: (p) => getProof(env, p),
     eth_createAccessList: (p) => createAccessList(env, p),
-    eth_simulateV1: notImplemented("eth_simulateV1"),
-    eth_config: notImplemented("eth_config"),
+    eth_simulateV1: (p) => simulateV1(env, p),
+    eth_config: none(() => ethConfig(node)),
+    eth_capabilities: none(() => ethCapabilities(node)),
     eth_newFilter: (p) => {
       args(p, 1, 1);
       const crit = readFilterCriteria(p);
