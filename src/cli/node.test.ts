@@ -46,6 +46,8 @@ describe("sonde node options", () => {
       "g.json",
     ]);
     expect(rest).toMatchObject({ blockTime: 2, datadir: "/tmp/x", gcmode: "archive", genesisFile: "g.json" });
+    expect(rest).toMatchObject({ mining: true });
+    expect(parseNodeOptions(["--no-mining"])).toMatchObject({ mining: false, blockTime: 0 });
   });
 
   it("names bad options", () => {
@@ -55,6 +57,9 @@ describe("sonde node options", () => {
     expect(() => parseNodeOptions(["--http.api", "eth,admin"])).toThrow(/unknown API namespace "admin"/);
     expect(() => parseNodeOptions(["--ws.port", "1"])).toThrow("--ws.port needs --ws");
     expect(() => parseNodeOptions(["--block-time", "0"])).toThrow(/--block-time: expected a positive number/);
+    expect(() => parseNodeOptions(["--no-mining", "--block-time", "1"])).toThrow(
+      "--block-time and --no-mining exclude each other",
+    );
     expect(() => parseNodeOptions(["--gcmode", "fast"])).toThrow(
       '--gcmode: expected archive or full, got "fast"',
     );

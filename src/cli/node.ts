@@ -17,7 +17,8 @@ import { parseArgs } from "./args.js";
 
 const HELP = `usage: sonde node [--genesis FILE] [--http.addr A] [--http.port P] [--http.api LIST]
                   [--ws] [--ws.addr A] [--ws.port P] [--ws.api LIST]
-                  [--block-time SECONDS] [--datadir DIR] [--gcmode archive|full]
+                  [--block-time SECONDS | --no-mining] [--datadir DIR]
+                  [--gcmode archive|full]
 
 Runs a development node: JSON-RPC 2.0 over HTTP (and WebSocket with --ws) in front of
 a chain with a transaction pool. Without --genesis the chain is the development chain:
@@ -39,6 +40,8 @@ options:
   --ws.api LIST         namespaces served over WebSocket (default as for HTTP)
   --block-time SECONDS  seal a block every SECONDS seconds, empty or not (default: seal
                         a block as soon as a transaction arrives)
+  --no-mining           never seal: sent transactions stay in the pool and blocks come
+                        only from import (as a client driven by a consensus client)
   --datadir DIR         keep the chain in DIR (LMDB; every acknowledged block survives a
                         crash; restarting with the same DIR continues the chain)
   --gcmode MODE         full (default: the recent 128 states and checkpoints; older ones
@@ -51,13 +54,16 @@ debug_trace* (Transaction, Call, BlockByNumber/ByHash, Block, BadBlock, Chain vi
 debug_subscribe), debug_intermediateRoots, debug_standardTrace(Bad)BlockToFile,
 debug_getBadBlocks, debug_storageRangeAt, debug_getAccessibleState, debug_getRaw*, and
 trace_* (replayTransaction, replayBlockTransactions, transaction, block, filter, call,
-callMany, rawTransaction). Not yet (-32601): eth_simulateV1, eth_config, trace_get.`;
+callMany, rawTransaction), eth_config, eth_capabilities, eth_getStorageValues,
+eth_baseFee, eth_simulateV1. Not yet (-32601): trace_get.`;
 
 export interface NodeCliOptions {
   genesisFile?: string;
   http: { host: string; port: number; apis: Set<string> };
   ws?: { host: string; port: number; apis: Set<string> };
   blockTime: number;
+  /** false with --no-mining (default true). */
+  mining?: boolean;
   datadir?: string;
   gcmode: GcMode;
 }
@@ -101,6 +107,7 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
     "ws.port": "string",
     "ws.api": "string",
     "block-time": "string",
+    "no-mining": "boolean",
     datadir: "string",
     gcmode: "string",
     help: "boolean",
@@ -113,6 +120,7 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
   const out: NodeCliOptions = {
     http: { host, port, apis: readApis(str("http.api"), host, "--http.api") },
     blockTime: 0,
+    mining: options["no-mining"] !== true,
     gcmode: "full",
   };
   const g = str("genesis");
@@ -134,6 +142,7 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
     if (bt.trim() === "" || !Number.isFinite(n) || n <= 0) {
       throw new InvalidInputError(`--block-time: expected a positive number of seconds, got "${bt}"`);
     }
+    if (out.mining === false) throw new InvalidInputError("--block-time and --no-mining exclude each other");
     out.blockTime = n;
   }
   const dd = str("datadir");
@@ -193,7 +202,7 @@ export async function startNode(o: NodeCliOptions): Promise<StartedNode> {
       : devAccounts().filter((a) => genesis.state.getAccount(a.address));
   const store: { datadir?: string; gcmode?: GcMode } = { gcmode: o.gcmode };
   if (o.datadir !== undefined) store.datadir = o.datadir;
-  const node = new DevNode({ genesis, accounts, blockTime: o.blockTime, store });
+  const node = new DevNode({ genesis, accounts, blockTime: o.blockTime, mining: o.mining !== false, store });
   const handler = new RpcHandler({ node, gasCap: DEFAULT_GAS_CAP, clientVersion: clientVersion() });
   const sopts: ServerOptions = { http: o.http, ws: o.ws };
   const server = new RpcServer(handler, sopts);
@@ -234,7 +243,7 @@ function banner(s: StartedNode, o: NodeCliOptions): string {
   }
   lines.push(
     "",
-    `sealing: ${o.blockTime > 0 ? `a block every ${o.blockTime} s` : "a block for each transaction"}`,
+    `sealing: ${o.mining === false ? "none (--no-mining)" : o.blockTime > 0 ? `a block every ${o.blockTime} s` : "a block for each transaction"}`,
     `HTTP JSON-RPC:      ${server.httpUrl} (${[...o.http.apis].join(", ")})`,
   );
   if (server.wsUrl !== undefined && o.ws !== undefined) {

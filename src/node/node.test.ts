@@ -87,3 +87,21 @@ describe("DevNode with a datadir", () => {
     ).toThrow(/holds a chain with genesis 0x[0-9a-f]{64}, but the given genesis is 0x[0-9a-f]{64}/);
   });
 });
+
+describe("DevNode without mining", () => {
+  it("keeps sent transactions in the pool until a block is sealed explicitly", async () => {
+    const node = new DevNode({ genesis: parseGenesis(devGenesisJson({ timestamp: 1n })), mining: false });
+    try {
+      node.submit(transfer(0n));
+      node.submit(transfer(1n));
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      expect(node.chain.head.block.header.number).toBe(0n);
+      expect(node.pool.status()).toEqual({ pending: 2, queued: 0 });
+      const b = node.seal();
+      expect(b?.block.transactions).toHaveLength(2);
+      expect(node.pool.size).toBe(0);
+    } finally {
+      node.close();
+    }
+  });
+});

@@ -9,20 +9,22 @@
  * The chain is in memory, or on the LMDB chain store when a datadir is given.
  */
 import { EventEmitter } from "node:events";
+import { blobBaseFee } from "../block/blobs.js";
 import type { Receipt } from "../chain/block.js";
 import { Blockchain, type StoredBlock } from "../chain/blockchain.js";
+import { blobScheduleAt, nextExcessBlobGas } from "../chain/config.js";
 import { calcBaseFee, headerFork } from "../chain/validate.js";
 import { Fork } from "../evm/forks.js";
 import { type Address, bytesToHex } from "../primitives/hex.js";
 import { StateDB, type StateReader } from "../state/statedb.js";
-import { LmdbChainStore } from "../store/lmdb-store.js";
+import { HISTORY_BLOCKS, LmdbChainStore } from "../store/lmdb-store.js";
 import { txHash } from "../tx/decode.js";
 import { recoverSender } from "../tx/sender.js";
 import type { Transaction } from "../tx/types.js";
 import { type DevAccount, devAccounts, devGenesisJson } from "./devchain.js";
 import { type Genesis, parseGenesis } from "./genesis.js";
 import { nextTimestamp, type SealContext, Sealer, sealBlock } from "./sealer.js";
-import { type PoolOptions, type PoolTx, TxPool } from "./txpool.js";
+import { type BlobParams, type PoolOptions, type PoolTx, TxPool } from "./txpool.js";
 
 export type GcMode = "archive" | "full";
 
@@ -39,6 +41,11 @@ export interface NodeOptions {
   accounts?: DevAccount[];
   /** Seconds between blocks; 0 or undefined: a block for each transaction (instant sealing). */
   blockTime?: number;
+  /**
+   * false: the node never seals by itself (transactions stay in the pool; blocks come
+   * only from import or seal()). Default true.
+   */
+  mining?: boolean;
   /** Fee recipient of sealed blocks. */
   coinbase?: Address;
   store?: StoreOptions;
@@ -74,6 +81,12 @@ export class DevNode {
   readonly chainId: bigint;
   readonly accounts: DevAccount[];
   readonly blockTime: number;
+  readonly mining: boolean;
+  /**
+   * Blocks of state history kept: 0 when every state is (in memory, or a datadir in
+   * gcmode archive), else the window of a pruning datadir (gcmode full).
+   */
+  readonly stateHistory: bigint;
   readonly coinbase: Address;
   readonly events = new EventEmitter();
   private readonly txIndex = new Map<string, TxLocation>();
@@ -87,6 +100,9 @@ export class DevNode {
     this.chainId = this.genesis.spec.config.chainId;
     this.accounts = opts.accounts ?? (opts.genesis === undefined ? devAccounts() : []);
     this.blockTime = opts.blockTime ?? 0;
+    this.mining = opts.mining ?? true;
+    const store = this.chain.store;
+    this.stateHistory = store instanceof LmdbChainStore && store.gcmode === "full" ? HISTORY_BLOCKS : 0n;
     this.coinbase = opts.coinbase ?? "0x0000000000000000000000000000000000000000";
     this.events.setMaxListeners(0);
     const chain = this.chain;
@@ -97,6 +113,7 @@ export class DevNode {
         nextBaseFee: () => this.nextBaseFee(),
         gasLimit: () => chain.head.block.header.gasLimit,
         account: (a) => this.headState().getAccount(a),
+        blobParams: () => this.nextBlobParams(),
       },
       opts.pool,
     );
@@ -110,13 +127,14 @@ export class DevNode {
       pool: this.pool,
       coinbase: this.coinbase,
       nextBaseFee: () => this.nextBaseFee(),
+      nextBlobParams: () => this.nextBlobParams(),
       imported: (b) => {
         this.index(b);
         this.events.emit("block", b);
       },
       log: (m) => process.stderr.write(`sonde node: ${m}\n`),
     };
-    this.sealer = new Sealer(this.sealCtx, this.blockTime);
+    this.sealer = new Sealer(this.sealCtx, this.blockTime, this.mining);
   }
 
   get head(): StoredBlock {
@@ -140,6 +158,24 @@ export class DevNode {
 
   nextBaseFee(): bigint {
     return this.nextFork() >= Fork.London ? calcBaseFee(this.genesis.spec, this.head.block.header) : 0n;
+  }
+
+  /** Blob limit and blob base fee of the next block; undefined before Cancun. */
+  nextBlobParams(): BlobParams | undefined {
+    const spec = this.genesis.spec;
+    const h = this.head.block.header;
+    const timestamp = nextTimestamp(h.timestamp);
+    const fork = headerFork(spec, { ...h, number: h.number + 1n, timestamp });
+    if (fork < Fork.Cancun) return undefined;
+    const schedule = blobScheduleAt(spec.config, fork, timestamp);
+    const excess = nextExcessBlobGas(
+      fork,
+      schedule,
+      h.excessBlobGas ?? 0n,
+      h.excessBlobGas === undefined ? 0n : (h.blobGasUsed ?? 0n),
+      h.baseFeePerGas ?? 0n,
+    );
+    return { maxPerBlock: schedule.max, baseFee: blobBaseFee(excess, schedule) };
   }
 
   /** Where a mined transaction is, on the canonical chain. */

@@ -2,7 +2,9 @@
  * Block production for `sonde node`: builds a block from the pool's transactions on the
  * head with Blockchain.buildBlock and imports it with insertBlock, either for every
  * transaction (instant sealing, go-ethereum --dev without a period) or every `blockTime`
- * seconds (empty blocks included, as go-ethereum --dev.period).
+ * seconds (empty blocks included, as go-ethereum --dev.period), or never by itself (no
+ * mining: blocks come only from import or an explicit seal, as a client driven by a
+ * consensus client).
  *
  * Post-merge blocks get a fresh random mixHash (PREVRANDAO), a zero parent beacon root
  * and no withdrawals. The timestamp is the wall clock, but always after the parent's.
@@ -15,7 +17,7 @@ import type { Block } from "../chain/block.js";
 import type { Blockchain, StoredBlock } from "../chain/blockchain.js";
 import { BlockValidationError } from "../chain/validate.js";
 import type { Address } from "../primitives/hex.js";
-import type { TxPool } from "./txpool.js";
+import type { BlobParams, TxPool } from "./txpool.js";
 
 export interface SealContext {
   chain: Blockchain;
@@ -23,6 +25,8 @@ export interface SealContext {
   coinbase: Address;
   /** Base fee of the next block. */
   nextBaseFee(): bigint;
+  /** Blob limit and blob base fee of the next block (undefined before Cancun: no blob transactions). */
+  nextBlobParams?(): BlobParams | undefined;
   /** Called with each imported block. */
   imported(b: StoredBlock): void;
   /** Where messages about dropped transactions go. */
@@ -45,7 +49,7 @@ export function sealBlock(
 ): StoredBlock | undefined {
   const { chain, pool } = ctx;
   const head = chain.head;
-  let candidates = pool.select(head.block.header.gasLimit, ctx.nextBaseFee());
+  let candidates = pool.select(head.block.header.gasLimit, ctx.nextBaseFee(), ctx.nextBlobParams?.());
   if (candidates.length === 0 && !opts.allowEmpty) return undefined;
   const timestamp = opts.timestamp ?? nextTimestamp(head.block.header.timestamp);
   let block: Block;
@@ -77,7 +81,7 @@ export function sealBlock(
   return stored;
 }
 
-/** Schedules sealing: on demand (instant) or on a timer. */
+/** Schedules sealing: on demand (instant), on a timer, or not at all (`mining` false). */
 export class Sealer {
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
@@ -86,15 +90,16 @@ export class Sealer {
   constructor(
     private readonly ctx: SealContext,
     readonly blockTime: number,
+    readonly mining = true,
   ) {
-    if (blockTime > 0) {
+    if (mining && blockTime > 0) {
       this.timer = setInterval(() => this.safely(true), blockTime * 1000);
     }
   }
 
   /** A transaction arrived: in instant mode, seal soon (transactions arriving together share a block). */
   notify(): void {
-    if (this.blockTime > 0 || this.scheduled || this.stopped) return;
+    if (!this.mining || this.blockTime > 0 || this.scheduled || this.stopped) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;

@@ -16,19 +16,32 @@
  * fee cap and its tip are at least 10% higher. When a block is imported, transactions
  * whose nonce is below the sender's new account nonce are dropped.
  *
- * Not modelled: blob transactions (they need go-ethereum's separate blob pool), per-account
- * slot limits, eviction of cheaper transactions when the pool is full (a full pool refuses
- * new transactions), the cumulative balance check over a sender's queued transactions.
+ * Blob transactions (type 3) are accepted in their network form, with the sidecar checks
+ * of go-ethereum's blob pool (blobs.ts: versioned hashes, at most 6 blobs, sidecar version
+ * for the fork, KZG proofs), a size limit of 1 MiB instead of 128 KiB, the blob fee in the
+ * balance check and the blob fee cap in the replacement rule. As in go-ethereum, where
+ * they live in a separate sub-pool, an account's pooled transactions are either all blob
+ * transactions or none ("address already reserved"), and txpool_content leaves them out
+ * (txpool_status counts them). A block takes a blob transaction only while its blob fee
+ * cap covers the next block's blob base fee and the block's blob limit allows.
+ *
+ * Not modelled: per-account slot limits, eviction of cheaper transactions when the pool is
+ * full (a full pool refuses new transactions), the cumulative balance check over a
+ * sender's queued transactions, go-ethereum's blob pool limits on nonce gaps and on
+ * delegated senders.
  */
+
+import { GAS_PER_BLOB } from "../block/blobs.js";
 import { SondeError } from "../errors.js";
 import { parseDelegation } from "../evm/delegation.js";
 import { Fork, forkName } from "../evm/forks.js";
 import { type Address, bytesToHex } from "../primitives/hex.js";
-import { decodeTransaction, encodeTransaction, txHash } from "../tx/decode.js";
+import { type BlobSidecar, decodePooledTransaction, encodeTransaction, txHash } from "../tx/decode.js";
 import { intrinsicGas } from "../tx/intrinsic.js";
 import { recoverSender } from "../tx/sender.js";
 import { type Transaction, txFeeCap, txTipCap } from "../tx/types.js";
 import {
+  BlobCountExceededError,
   EmptyAuthorizationListError,
   InitcodeSizeExceededError,
   MAX_INITCODE_SIZE,
@@ -38,6 +51,7 @@ import {
   TxValidationError,
   validateTransaction,
 } from "../tx/validate.js";
+import { BlobSidecarError, checkBlobSidecar, MAX_BLOBS_PER_POOLED_TX } from "./blobs.js";
 import { checksumAddress } from "./checksum.js";
 
 /** A transaction the pool refused; `message` is go-ethereum's text. */
@@ -56,6 +70,15 @@ export interface PoolChain {
   gasLimit(): bigint;
   /** Account in the head state. */
   account(address: Address): { nonce: bigint; balance: bigint; code: Uint8Array } | undefined;
+  /** Blob limit and blob base fee of the next block; undefined before Cancun (or not known). */
+  blobParams?(): BlobParams | undefined;
+}
+
+export interface BlobParams {
+  /** Most blobs in one block. */
+  maxPerBlock: number;
+  /** Blob base fee (wei per blob gas). */
+  baseFee: bigint;
 }
 
 export interface PoolOptions {
@@ -77,10 +100,14 @@ export interface PoolTx {
   size: number;
   /** Arrival order, for tie-breaks. */
   seq: number;
+  /** The blobs, commitments and proofs of a blob transaction. */
+  sidecar?: BlobSidecar;
 }
 
 export const DEFAULT_MAX_TX_SIZE = 4 * 32 * 1024;
 export const DEFAULT_CAPACITY = 5120;
+/** Largest blob transaction accepted, sidecar included (go-ethereum's blob pool: 1 MiB). */
+export const MAX_BLOB_TX_SIZE = 1024 * 1024;
 
 /** The tip a transaction pays above `baseFee` (may be negative when the fee cap is below it). */
 export function effectiveTip(tx: Transaction, baseFee: bigint): bigint {
@@ -124,22 +151,26 @@ export class TxPool {
     return this.byHash.get(hash.toLowerCase());
   }
 
-  /** Decodes and adds a raw transaction (eth_sendRawTransaction). */
+  /**
+   * Decodes and adds a raw transaction (eth_sendRawTransaction): canonical, or a blob
+   * transaction in its network form with the sidecar.
+   */
   addRaw(raw: Uint8Array): PoolTx {
-    let tx: Transaction;
+    let decoded: ReturnType<typeof decodePooledTransaction>;
     try {
-      tx = decodeTransaction(raw);
+      decoded = decodePooledTransaction(raw);
     } catch (err) {
       throw new TxPoolError(`invalid transaction: ${(err as Error).message}`);
     }
-    return this.add(tx, raw.length);
+    return this.add(decoded.tx, raw.length, decoded.sidecar);
   }
 
-  /** Validates and adds a decoded, signed transaction. */
-  add(tx: Transaction, size = encodeTransaction(tx).length): PoolTx {
+  /** Validates and adds a decoded, signed transaction (a blob transaction needs its sidecar). */
+  add(tx: Transaction, size = encodeTransaction(tx).length, sidecar?: BlobSidecar): PoolTx {
     const hash = bytesToHex(txHash(tx));
     if (this.byHash.has(hash)) throw new TxPoolError("already known");
-    const sender = this.validate(tx, size);
+    const checked: { sidecar?: BlobSidecar } = {};
+    const sender = this.validate(tx, size, sidecar, checked);
     let txs = this.bySender.get(sender);
     const old = txs?.get(tx.nonce);
     if (old !== undefined) {
@@ -153,6 +184,7 @@ export class TxPool {
     }
     if (old !== undefined) this.drop(old);
     const entry: PoolTx = { tx, hash, sender, size, seq: this.seq++ };
+    if (checked.sidecar !== undefined) entry.sidecar = checked.sidecar;
     txs.set(tx.nonce, entry);
     this.byHash.set(hash, entry);
     this.announce(sender);
@@ -167,25 +199,32 @@ export class TxPool {
     const tip = txTipCap(tx);
     if (oldCap >= cap || oldTip >= tip) return false;
     const pct = 100n + this.priceBump;
+    if (old.type === 3 && tx.type === 3) {
+      // The blob pool also wants the blob fee cap bumped.
+      const oldBlob = old.maxFeePerBlobGas;
+      const blob = tx.maxFeePerBlobGas;
+      if (oldBlob >= blob || blob * 100n < oldBlob * pct) return false;
+    }
     return cap * 100n >= oldCap * pct && tip * 100n >= oldTip * pct;
   }
 
   /** The admission checks; returns the sender. Throws TxPoolError with go-ethereum's text. */
-  private validate(tx: Transaction, size: number): Address {
+  private validate(
+    tx: Transaction,
+    size: number,
+    sidecar: BlobSidecar | undefined,
+    checked: { sidecar?: BlobSidecar },
+  ): Address {
     const fork = this.chain.fork();
-    if (tx.type === 3) {
-      throw new TxPoolError(
-        "transaction type not supported: blob transactions are not accepted by this pool",
-      );
-    }
     const activation = [Fork.Frontier, Fork.Berlin, Fork.London, Fork.Cancun, Fork.Prague][tx.type];
     if (activation === undefined || fork < activation) {
       throw new TxPoolError(
         `transaction type not supported: type ${tx.type} rejected, pool not yet in ${forkName(activation ?? fork)}`,
       );
     }
-    if (size > this.maxTxSize) {
-      throw new TxPoolError(`oversized data: transaction size ${size}, limit ${this.maxTxSize}`);
+    const maxSize = tx.type === 3 ? MAX_BLOB_TX_SIZE : this.maxTxSize;
+    if (size > maxSize) {
+      throw new TxPoolError(`oversized data: transaction size ${size}, limit ${maxSize}`);
     }
     if (fork >= Fork.Osaka && tx.gasLimit > TX_GAS_LIMIT_CAP) {
       throw new TxPoolError(`transaction gas limit too high (cap: ${TX_GAS_LIMIT_CAP}, tx: ${tx.gasLimit})`);
@@ -216,14 +255,39 @@ export class TxPool {
         `insufficient gas for floor data gas cost: have ${tx.gasLimit}, want ${ig.floor}`,
       );
     }
+    const blobs = this.chain.blobParams?.();
     try {
-      validateTransaction(tx, fork, { chainId: this.chain.chainId });
+      validateTransaction(
+        tx,
+        fork,
+        blobs === undefined
+          ? { chainId: this.chain.chainId }
+          : { chainId: this.chain.chainId, maxBlobsPerBlock: blobs.maxPerBlock },
+      );
     } catch (err) {
       if (!(err instanceof TxValidationError)) throw err;
       throw new TxPoolError(gethStatelessMessage(err, tx, sender));
     }
     if (tip < this.minTip) {
       throw new TxPoolError(`transaction underpriced: gas tip cap ${tip}, minimum needed ${this.minTip}`);
+    }
+    if (tx.type === 3) {
+      try {
+        checked.sidecar = checkBlobSidecar(tx, sidecar, fork);
+      } catch (err) {
+        if (err instanceof BlobSidecarError) throw new TxPoolError(err.message);
+        throw err;
+      }
+    }
+    // go-ethereum keeps blob and other transactions in separate sub-pools, and an account
+    // may only have transactions in one of them.
+    const mine = this.bySender.get(sender);
+    if (mine !== undefined) {
+      for (const e of mine.values()) {
+        if ((e.tx.type === 3) !== (tx.type === 3)) {
+          throw new TxPoolError("address already reserved");
+        }
+      }
     }
     const acc = this.chain.account(sender);
     const stateNonce = acc?.nonce ?? 0n;
@@ -236,7 +300,9 @@ export class TxPool {
       throw new TxPoolError(`sender not an eoa: address ${who}, len(code): ${code.length}`);
     }
     const balance = acc?.balance ?? 0n;
-    const want = tx.gasLimit * cap + tx.value;
+    const blobCost =
+      tx.type === 3 ? BigInt(tx.blobVersionedHashes.length) * GAS_PER_BLOB * tx.maxFeePerBlobGas : 0n;
+    const want = tx.gasLimit * cap + tx.value + blobCost;
     if (balance < want) {
       throw new TxPoolError(
         `insufficient funds for gas * price + value: address ${who} have ${balance} want ${want}`,
@@ -330,13 +396,16 @@ export class TxPool {
    * Transactions for the next block: senders' pending runs merged by effective tip
    * (highest first, earlier arrival on ties), each sender's in nonce order, while the sum
    * of gas limits fits `gasLimit`. A transaction that does not fit ends its sender's run
-   * for this block, as go-ethereum's miner does.
+   * for this block, as go-ethereum's miner does. Blob transactions also need `blobs`: their
+   * blob fee cap must cover its base fee and their blobs fit its limit (without `blobs`,
+   * none is taken).
    */
-  select(gasLimit: bigint, baseFee: bigint): PoolTx[] {
+  select(gasLimit: bigint, baseFee: bigint, blobs?: BlobParams): PoolTx[] {
     const runs = [...this.pending().values()];
     const pos = runs.map(() => 0);
     const out: PoolTx[] = [];
     let left = gasLimit;
+    let blobsLeft = blobs?.maxPerBlock ?? 0;
     for (;;) {
       let best = -1;
       let bestTip = 0n;
@@ -358,6 +427,14 @@ export class TxPool {
       if (e.tx.gasLimit > left) {
         pos[best] = runs[best]!.length;
         continue;
+      }
+      if (e.tx.type === 3) {
+        const n = e.tx.blobVersionedHashes.length;
+        if (blobs === undefined || e.tx.maxFeePerBlobGas < blobs.baseFee || n > blobsLeft) {
+          pos[best] = runs[best]!.length;
+          continue;
+        }
+        blobsLeft -= n;
       }
       left -= e.tx.gasLimit;
       out.push(e);
@@ -386,6 +463,9 @@ function cmp(a: bigint, b: bigint): number {
 function gethStatelessMessage(err: TxValidationError, tx: Transaction, sender: Address): string {
   const who = checksumAddress(sender);
   if (err instanceof NonceMaxError) return `nonce has max value: address ${who}, nonce: ${tx.nonce}`;
+  if (err instanceof BlobCountExceededError && tx.type === 3) {
+    return `transaction blob limit exceeded: blob count ${tx.blobVersionedHashes.length}, limit ${MAX_BLOBS_PER_POOLED_TX}`;
+  }
   if (err instanceof InitcodeSizeExceededError) {
     return `max initcode size exceeded: code size ${tx.data.length} limit ${MAX_INITCODE_SIZE}`;
   }

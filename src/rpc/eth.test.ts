@@ -1,5 +1,7 @@
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devAccounts } from "../node/devchain.js";
+import { devAccounts, devGenesisJson } from "../node/devchain.js";
+import { parseGenesis } from "../node/genesis.js";
 import { DevNode } from "../node/node.js";
 import { bytesToHex } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
@@ -316,11 +318,9 @@ describe("errors", () => {
       "header for hash not found",
     );
     expect(await call("eth_getBlockByNumber", "0x999", false)).toBeNull();
-    const nf = await rpcError("eth_config");
+    const nf = await rpcError("eth_noSuchMethod");
     expect(nf.code).toBe(-32601);
-    expect(nf.message).toBe(
-      "the method eth_config does not exist/is not available (not implemented in Sonde yet)",
-    );
+    expect(nf.message).toBe("the method eth_noSuchMethod does not exist/is not available");
     expect((await rpcError("eth_subscribe", "newHeads")).message).toBe("notifications not supported");
   });
 });
@@ -380,5 +380,175 @@ describe("pool views with interval sealing", () => {
     } finally {
       slow.close();
     }
+  });
+});
+
+describe("eth_getStorageValues, eth_baseFee, eth_config, eth_capabilities, log ranges", () => {
+  const HOLDER = "0x00000000000000000000000000000000000000aa";
+  const OSAKA = 4_000_000_000;
+  const BPO1 = 4_100_000_000;
+  let chain: DevNode;
+  let h: RpcHandler;
+  const c = (method: string, ...params: unknown[]) => h.call(method, params);
+  const fail = async (method: string, ...params: unknown[]) => {
+    try {
+      await c(method, ...params);
+    } catch (err) {
+      if (err instanceof RpcError) return { code: err.code, message: err.message };
+      throw err;
+    }
+    throw new Error(`${method} did not fail`);
+  };
+
+  beforeAll(() => {
+    const g = devGenesisJson({ timestamp: 1n });
+    const cfg = g.config as Record<string, unknown>;
+    cfg.osakaTime = OSAKA;
+    cfg.bpo1Time = BPO1;
+    cfg.blobSchedule = {
+      cancun: { target: 3, max: 6, baseFeeUpdateFraction: 3338477 },
+      prague: { target: 6, max: 9, baseFeeUpdateFraction: 5007716 },
+      bpo1: { target: 10, max: 15, baseFeeUpdateFraction: 8346193 },
+    };
+    (g.alloc as Record<string, unknown>)[HOLDER] = {
+      balance: "0x0",
+      code: "0x00",
+      storage: { "0x00": "0x38", "0x01": "0x0102" },
+    };
+    chain = new DevNode({ genesis: parseGenesis(g), mining: false });
+    h = new RpcHandler({ node: chain, gasCap: DEFAULT_GAS_CAP, clientVersion: "t" });
+  });
+  afterAll(() => chain.close());
+
+  it("reads several slots of several accounts", async () => {
+    const slot = (n: number) => word(BigInt(n));
+    expect(
+      await c("eth_getStorageValues", { [HOLDER]: [slot(0), slot(1), slot(2)], [BOB]: [slot(0)] }, "latest"),
+    ).toEqual({
+      [HOLDER]: [word(0x38n), word(0x102n), word(0n)],
+      [BOB]: [word(0n)],
+    });
+    // Block defaults to latest; mixed-case addresses come back lowercase.
+    expect(
+      await c("eth_getStorageValues", { [HOLDER.toUpperCase().replace("0X", "0x")]: [slot(0)] }),
+    ).toEqual({
+      [HOLDER]: [word(0x38n)],
+    });
+    expect(await fail("eth_getStorageValues", {}, "latest")).toEqual({
+      code: -32602,
+      message: "empty request",
+    });
+    expect(await fail("eth_getStorageValues", { [HOLDER]: [] })).toEqual({
+      code: -32602,
+      message: "empty request",
+    });
+    const many = Array.from({ length: 1025 }, (_, i) => slot(i));
+    expect(await fail("eth_getStorageValues", { [HOLDER]: many })).toEqual({
+      code: -38026,
+      message: "too many slots (max 1024)",
+    });
+    expect(await fail("eth_getStorageValues", { [HOLDER]: ["0x00"] })).toEqual({
+      code: -32602,
+      message: "invalid argument 0: hex string has length 2, want 64 for common.Hash",
+    });
+    expect((await fail("eth_getStorageValues", { [HOLDER]: [slot(0)] }, "0x99")).message).toBe(
+      "header not found",
+    );
+  });
+
+  it("gives the next block's base fee", async () => {
+    // Genesis: 1 gwei, nothing used, so the next block's base fee falls by 1/8.
+    expect(await c("eth_baseFee")).toBe(`0x${(875_000_000).toString(16)}`);
+  });
+
+  it("describes the current, next and last fork (EIP-7910)", async () => {
+    const cfg = (await c("eth_config")) as Record<string, Record<string, unknown> | null>;
+    const genesisHash = chain.chain.genesis.hash;
+    const id = (...forks: number[]) => {
+      let crc = zlibCrc32(Buffer.from(genesisHash.slice(2), "hex"));
+      for (const f of forks) {
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64BE(BigInt(f));
+        crc = zlibCrc32(b, crc);
+      }
+      return `0x${crc.toString(16).padStart(8, "0")}`;
+    };
+    const prague = cfg.current!;
+    expect(prague.activationTime).toBe(0);
+    expect(prague.chainId).toBe("0x539");
+    expect(prague.forkId).toBe(id());
+    expect(prague.blobSchedule).toEqual({ target: 6, max: 9, baseFeeUpdateFraction: 5007716 });
+    const pre = prague.precompiles as Record<string, string>;
+    expect(Object.keys(pre)).toHaveLength(17);
+    expect(pre.ECREC).toBe("0x0000000000000000000000000000000000000001");
+    expect(pre.BLS12_MAP_FP2_TO_G2).toBe("0x0000000000000000000000000000000000000011");
+    expect(pre.P256VERIFY).toBeUndefined();
+    expect(prague.systemContracts).toEqual({
+      BEACON_ROOTS_ADDRESS: "0x000f3df6d732807ef1319fb7b8bb8522d0beac02",
+      CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS: "0x0000bbddc7ce488642fb579f8b00f3a590007251",
+      DEPOSIT_CONTRACT_ADDRESS: "0x0000000000000000000000000000000000000000",
+      HISTORY_STORAGE_ADDRESS: "0x0000f90827f1c53a10cb7a02335b175320002935",
+      WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS: "0x00000961ef480eb55e80d19ad83579a64c007002",
+    });
+    const osaka = cfg.next!;
+    expect(osaka.activationTime).toBe(OSAKA);
+    expect(osaka.forkId).toBe(id(OSAKA));
+    // Osaka has no blob schedule entry of its own: Prague's applies.
+    expect(osaka.blobSchedule).toEqual({ target: 6, max: 9, baseFeeUpdateFraction: 5007716 });
+    expect((osaka.precompiles as Record<string, string>).P256VERIFY).toBe(
+      "0x0000000000000000000000000000000000000100",
+    );
+    const bpo1 = cfg.last!;
+    expect(bpo1.activationTime).toBe(BPO1);
+    expect(bpo1.forkId).toBe(id(OSAKA, BPO1));
+    expect(bpo1.blobSchedule).toEqual({ target: 10, max: 15, baseFeeUpdateFraction: 8346193 });
+    // On the dev chain every fork is active from genesis: no next, no last.
+    expect(await call("eth_config")).toMatchObject({
+      next: null,
+      last: null,
+      current: { activationTime: 0 },
+    });
+  });
+
+  it("says all history is served by an in-memory node", async () => {
+    const all = { disabled: false, oldestBlock: "0x0" };
+    expect(await c("eth_capabilities")).toEqual({
+      head: { number: "0x0", hash: chain.chain.genesis.hash },
+      state: all,
+      tx: all,
+      logs: all,
+      receipts: all,
+      blocks: all,
+      stateproofs: all,
+    });
+  });
+
+  it("refuses log ranges past the head or reversed, as go-ethereum", async () => {
+    expect(await fail("eth_getLogs", { fromBlock: "0x0", toBlock: "0x5" })).toEqual({
+      code: -32602,
+      message: "block range extends beyond current head block",
+    });
+    expect(await fail("eth_getLogs", { fromBlock: "0x2", toBlock: "0x1" })).toEqual({
+      code: -32602,
+      message: "invalid block range params",
+    });
+    expect(await fail("eth_getLogs", { fromBlock: "0x1" })).toEqual({
+      code: -32602,
+      message: "invalid block range params",
+    });
+    expect(await fail("eth_getLogs", { toBlock: "pending" })).toEqual({
+      code: -32602,
+      message: "pending logs are not supported",
+    });
+    expect(await c("eth_getLogs", { fromBlock: "0x0", toBlock: "latest" })).toEqual([]);
+  });
+
+  it("keeps sent transactions pending without mining, with a null blockTimestamp", async () => {
+    const hash = (await c("eth_sendRawTransaction", transfer(0n, 1n))) as string;
+    expect(await c("txpool_status")).toEqual({ pending: "0x1", queued: "0x0" });
+    expect(await c("eth_blockNumber")).toBe("0x0");
+    const tx = (await c("eth_getTransactionByHash", hash)) as Record<string, unknown>;
+    expect(tx.blockTimestamp).toBeNull();
+    expect(tx.blockHash).toBeNull();
   });
 });

@@ -81,7 +81,9 @@ export function formatTransaction(
     value: q(tx.value),
     type: qn(tx.type),
   };
-  if (place?.blockTimestamp !== undefined) out.blockTimestamp = q(place.blockTimestamp);
+  // go-ethereum: null for a transaction not in a block (pool, pending).
+  if (place === null) out.blockTimestamp = null;
+  else if (place.blockTimestamp !== undefined) out.blockTimestamp = q(place.blockTimestamp);
   if (tx.type === 0) {
     out.gasPrice = q(tx.gasPrice);
     if (tx.chainId !== undefined) out.chainId = q(tx.chainId);

@@ -74,6 +74,30 @@ export function readBool(v: unknown, what: string): boolean {
   return v;
 }
 
+/**
+ * The request of eth_getStorageValues: an object from address to an array of 32-byte
+ * slot keys. Addresses differing only in case are one address (the later entry wins, as
+ * in go-ethereum's JSON map decoding).
+ */
+export function readStorageRequests(v: unknown, what: string): Map<Address, string[]> {
+  if (!isObject(v))
+    throw new ParamError(`${what}: expected an object of address to slot list, got ${describe(v)}`);
+  const out = new Map<Address, string[]>();
+  for (const [key, slots] of Object.entries(v)) {
+    const address = readAddress(key, what);
+    if (!Array.isArray(slots)) {
+      throw new ParamError(
+        `${what}: slots of ${address}: expected an array of hashes, got ${describe(slots)}`,
+      );
+    }
+    out.set(
+      address,
+      slots.map((s) => readHash(s, what)),
+    );
+  }
+  return out;
+}
+
 export type BlockTag = "latest" | "pending" | "earliest" | "safe" | "finalized";
 
 export type BlockRef = { tag: BlockTag } | { number: bigint } | { hash: string; requireCanonical: boolean };

@@ -12,12 +12,13 @@ import type { Namespace, RpcEnv } from "./types.js";
 
 type Json = Record<string, unknown>;
 
+/** As go-ethereum, whose blob pool lists nothing here, blob transactions are left out. */
 function bySender(groups: Map<string, PoolTx[]>, fmt: (e: PoolTx) => unknown): Json {
   const out: Json = {};
   for (const [sender, txs] of groups) {
     const entry: Json = {};
-    for (const e of txs) entry[e.tx.nonce.toString()] = fmt(e);
-    out[checksumAddress(sender)] = entry;
+    for (const e of txs) if (e.tx.type !== 3) entry[e.tx.nonce.toString()] = fmt(e);
+    if (Object.keys(entry).length > 0) out[checksumAddress(sender)] = entry;
   }
   return out;
 }
@@ -46,7 +47,7 @@ export function txpoolNamespace(env: RpcEnv): Namespace {
       const a = param(p, 0, readAddress);
       const pick = (m: Map<string, PoolTx[]>) => {
         const out: Json = {};
-        for (const e of m.get(a) ?? []) out[e.tx.nonce.toString()] = full(e);
+        for (const e of m.get(a) ?? []) if (e.tx.type !== 3) out[e.tx.nonce.toString()] = full(e);
         return out;
       };
       return { pending: pick(pool.pending()), queued: pick(pool.queued()) };

@@ -2,10 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { bigintToBytes, bytesToHex, concatBytes, hexToBytes } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
-import { type RlpInput, rlpEncode } from "../primitives/rlp.js";
+import { type RlpInput, rlpDecode, rlpEncode } from "../primitives/rlp.js";
 import { privateKeyToAddress } from "../primitives/secp256k1.js";
 import {
+  type BlobSidecar,
+  decodePooledTransaction,
   decodeTransaction,
+  encodePooledTransaction,
   encodeTransaction,
   signingHash,
   TxDecodeError,
@@ -324,3 +327,101 @@ describe("strict decoding", () => {
     );
   });
 });
+
+describe("blob transactions in network (pooled) form", () => {
+  const blobTx = signTransaction(
+    {
+      type: 3,
+      chainId: 1n,
+      nonce: 2n,
+      maxPriorityFeePerGas: 1n,
+      maxFeePerGas: 100n,
+      gasLimit: 50000n,
+      to: TO,
+      value: 0n,
+      data: new Uint8Array([1, 2]),
+      accessList: [],
+      maxFeePerBlobGas: 9n,
+      blobVersionedHashes: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)],
+      yParity: 0,
+      r: 0n,
+      s: 0n,
+    } satisfies BlobTransaction,
+    KEY,
+  ) as BlobTransaction;
+  const blob = (b: number) => new Uint8Array(131072).fill(b);
+  const point = (b: number) => new Uint8Array(48).fill(b);
+  const v0: BlobSidecar = {
+    version: 0,
+    blobs: [blob(1), blob(2)],
+    commitments: [point(3), point(4)],
+    proofs: [point(5), point(6)],
+  };
+  const v1: BlobSidecar = {
+    version: 1,
+    blobs: [blob(1)],
+    commitments: [point(3)],
+    proofs: Array.from({ length: 128 }, (_, i) => point(i)),
+  };
+
+  it("round-trips version 0 and version 1 sidecars, keeping the canonical transaction", () => {
+    for (const sc of [v0, v1]) {
+      const raw = encodePooledTransaction(blobTx, sc);
+      expect(raw[0]).toBe(3);
+      const d = decodePooledTransaction(raw);
+      expect(d.tx).toEqual(blobTx);
+      expect(d.sidecar).toEqual(sc);
+      // The hash is the canonical one, without the sidecar.
+      expect(bytesToHex(txHash(d.tx))).toBe(bytesToHex(keccak256(encodeTransaction(blobTx))));
+      // The canonical decoder does not read the network form.
+      expect(() => decodeTransaction(raw)).toThrow(TxDecodeError);
+    }
+    // Version 1 is the 5-element list [tx, 0x01, blobs, commitments, proofs].
+    const raw1 = encodePooledTransaction(blobTx, v1);
+    const payload = rlpEncode([
+      [...(rlpFieldsOf(encodeTransaction(blobTx)) as RlpInput[])],
+      new Uint8Array([1]),
+      v1.blobs,
+      v1.commitments,
+      v1.proofs,
+    ]);
+    expect(bytesToHex(raw1)).toBe(bytesToHex(concatBytes(new Uint8Array([3]), payload)));
+  });
+
+  it("passes canonical transactions through", () => {
+    const canon = encodeTransaction(blobTx);
+    expect(decodePooledTransaction(canon)).toEqual({ tx: blobTx });
+    const legacy = encodeTransaction(
+      signTransaction(
+        { ...common, type: 0, chainId: 1n, gasPrice: 5n, v: 0n, r: 0n, s: 0n } as LegacyTransaction,
+        KEY,
+      ),
+    );
+    expect(decodePooledTransaction(legacy).sidecar).toBeUndefined();
+  });
+
+  it("names what is malformed", () => {
+    const raw = (parts: RlpInput[]) => concatBytes(new Uint8Array([3]), rlpEncode(parts));
+    const fields = rlpFieldsOf(encodeTransaction(blobTx)) as RlpInput[];
+    expect(() => decodePooledTransaction(raw([fields, new Uint8Array([2]), [], [], []]))).toThrow(
+      "sidecar version: unsupported blob sidecar version 2",
+    );
+    expect(() =>
+      decodePooledTransaction(raw([fields, [new Uint8Array(100)], [point(1)], [point(2)]])),
+    ).toThrow("blobs[0]: expected 131072 bytes, got 100");
+    expect(() => decodePooledTransaction(raw([fields, [blob(0)], [new Uint8Array(47)], [point(2)]]))).toThrow(
+      "commitments[0]: expected 48 bytes, got 47",
+    );
+    expect(() => decodePooledTransaction(raw([fields, [], []]))).toThrow(
+      "blob transaction network form: expected 4 elements (tx, blobs, commitments, proofs), got 3",
+    );
+    expect(() => decodePooledTransaction(raw([fields.slice(1), [], [], []]))).toThrow(
+      "type 3 transaction: too few fields",
+    );
+  });
+});
+
+/** The RLP fields of a typed transaction's canonical encoding (generic RLP, not the transaction decoder). */
+function rlpFieldsOf(typed: Uint8Array): unknown {
+  return rlpDecode(typed.subarray(1));
+}

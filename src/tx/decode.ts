@@ -10,7 +10,10 @@
  * everything else 256 bits, yParity 8 bits), addresses not 20 bytes, storage keys and
  * blob hashes not 32 bytes, unknown type bytes (`UnknownTxTypeError`).
  *
- * Also here: `encodeTransaction`, `signingHash` (the hash the sender signs) and `txHash`.
+ * Also here: `encodeTransaction`, `signingHash` (the hash the sender signs) and `txHash`,
+ * and, separately, the network ("pooled") form of blob transactions that
+ * eth_sendRawTransaction and the p2p protocol carry: `decodePooledTransaction` /
+ * `encodePooledTransaction` (EIP-4844 sidecar, version 0; EIP-7594 cell proofs, version 1).
  */
 import { SondeError } from "../errors.js";
 import {
@@ -258,6 +261,29 @@ function decodeLegacy(raw: Uint8Array): LegacyTransaction {
   };
 }
 
+/** A type 3 transaction from its 14 consensus fields (already counted). */
+function blobTxFromFields(f: RlpDecoded[]): BlobTransaction {
+  return {
+    type: 3,
+    chainId: asUint(f[0], "chainId", 256),
+    nonce: asUint(f[1], "nonce", 64),
+    maxPriorityFeePerGas: asUint(f[2], "maxPriorityFeePerGas", 256),
+    maxFeePerGas: asUint(f[3], "maxFeePerGas", 256),
+    gasLimit: asUint(f[4], "gasLimit", 64),
+    to: asTo(f[5], "to"),
+    value: asUint(f[6], "value", 256),
+    data: asBytes(f[7], "data"),
+    accessList: asAccessList(f[8], "accessList"),
+    maxFeePerBlobGas: asUint(f[9], "maxFeePerBlobGas", 256),
+    blobVersionedHashes: asList(f[10], "blobVersionedHashes").map((h, i) =>
+      asWord(h, `blobVersionedHashes[${i}]`),
+    ),
+    yParity: asSmallUint(f[11], "yParity"),
+    r: asUint(f[12], "r", 256),
+    s: asUint(f[13], "s", 256),
+  };
+}
+
 function decodeTyped(type: number, payload: Uint8Array): Transaction {
   const f = asList(decodeRlp(payload, `type ${type} transaction`), "transaction");
   const kind = `type ${type} transaction`;
@@ -299,29 +325,9 @@ function decodeTyped(type: number, payload: Uint8Array): Transaction {
       };
       return tx;
     }
-    case 3: {
+    case 3:
       expectFields(f, BLOB_FIELDS, kind);
-      const tx: BlobTransaction = {
-        type: 3,
-        chainId: asUint(f[0], "chainId", 256),
-        nonce: asUint(f[1], "nonce", 64),
-        maxPriorityFeePerGas: asUint(f[2], "maxPriorityFeePerGas", 256),
-        maxFeePerGas: asUint(f[3], "maxFeePerGas", 256),
-        gasLimit: asUint(f[4], "gasLimit", 64),
-        to: asTo(f[5], "to"),
-        value: asUint(f[6], "value", 256),
-        data: asBytes(f[7], "data"),
-        accessList: asAccessList(f[8], "accessList"),
-        maxFeePerBlobGas: asUint(f[9], "maxFeePerBlobGas", 256),
-        blobVersionedHashes: asList(f[10], "blobVersionedHashes").map((h, i) =>
-          asWord(h, `blobVersionedHashes[${i}]`),
-        ),
-        yParity: asSmallUint(f[11], "yParity"),
-        r: asUint(f[12], "r", 256),
-        s: asUint(f[13], "s", 256),
-      };
-      return tx;
-    }
+      return blobTxFromFields(f);
     case 4: {
       expectFields(f, SET_CODE_FIELDS, kind);
       const tx: SetCodeTransaction = {
@@ -479,4 +485,100 @@ export function signingHash(tx: Transaction): Uint8Array {
 /** The transaction hash: keccak of the canonical encoding. */
 export function txHash(tx: Transaction): Uint8Array {
   return keccak256(encodeTransaction(tx));
+}
+
+// ---------------------------------------------------------------------------
+// Network (pooled) form of blob transactions
+
+/** EIP-4844 sizes: a blob is 4096 field elements of 32 bytes; commitments and proofs are G1 points. */
+export const BYTES_PER_BLOB = 131072;
+export const BYTES_PER_COMMITMENT = 48;
+export const BYTES_PER_PROOF = 48;
+
+/**
+ * The blobs of a blob transaction with their KZG commitments and proofs. Version 0
+ * (EIP-4844): one proof per blob. Version 1 (EIP-7594, Osaka): 128 cell proofs per blob.
+ */
+export interface BlobSidecar {
+  version: 0 | 1;
+  blobs: Uint8Array[];
+  commitments: Uint8Array[];
+  proofs: Uint8Array[];
+}
+
+/** A transaction as submitted: a blob transaction may carry its sidecar. */
+export interface PooledTransaction {
+  tx: Transaction;
+  sidecar?: BlobSidecar;
+}
+
+function fixedList(item: RlpDecoded | undefined, field: string, size: number): Uint8Array[] {
+  return asList(item, field).map((x, i) => {
+    const b = asBytes(x, `${field}[${i}]`);
+    if (b.length !== size) {
+      throw new TxDecodeError(`expected ${size} bytes, got ${b.length}`, "SIZE", `${field}[${i}]`);
+    }
+    return b;
+  });
+}
+
+/**
+ * Decodes a transaction in the form eth_sendRawTransaction accepts: any canonical
+ * transaction, or a type 3 transaction in the network form 0x03 ++ rlp([tx_fields, blobs,
+ * commitments, proofs]) (sidecar version 0) or 0x03 ++ rlp([tx_fields, version, blobs,
+ * commitments, cell_proofs]) (version 1; any other version byte is refused). The two
+ * are told apart as go-ethereum does: the network form's first element is a list (the
+ * canonical form's is the chain id), and a version byte where version 0 has the blob list.
+ * Only the shape is checked here (sizes of blobs, commitments and proofs); whether they
+ * match each other and the versioned hashes is the pool's business.
+ */
+export function decodePooledTransaction(raw: Uint8Array): PooledTransaction {
+  if (raw.length === 0 || raw[0] !== 3) return { tx: decodeTransaction(raw) };
+  const outer = asList(decodeRlp(raw.subarray(1), "type 3 transaction"), "transaction");
+  if (!Array.isArray(outer[0])) return { tx: decodeTransaction(raw) };
+  const inner = outer[0];
+  expectFields(inner, BLOB_FIELDS, "type 3 transaction");
+  const tx = blobTxFromFields(inner);
+  let version: 0 | 1;
+  let rest: RlpDecoded[];
+  if (Array.isArray(outer[1])) {
+    version = 0;
+    rest = outer.slice(1);
+    if (rest.length !== 3) {
+      throw new TxDecodeError(
+        `blob transaction network form: expected 4 elements (tx, blobs, commitments, proofs), got ${outer.length}`,
+        "FIELD_COUNT",
+      );
+    }
+  } else {
+    const v = asUint(outer[1], "sidecar version", 8);
+    if (v !== 1n) throw new TxDecodeError(`unsupported blob sidecar version ${v}`, "TYPE", "sidecar version");
+    version = 1;
+    rest = outer.slice(2);
+    if (rest.length !== 3) {
+      throw new TxDecodeError(
+        `blob transaction network form: expected 5 elements (tx, version, blobs, commitments, cell proofs), got ${outer.length}`,
+        "FIELD_COUNT",
+      );
+    }
+  }
+  return {
+    tx,
+    sidecar: {
+      version,
+      blobs: fixedList(rest[0], "blobs", BYTES_PER_BLOB),
+      commitments: fixedList(rest[1], "commitments", BYTES_PER_COMMITMENT),
+      proofs: fixedList(rest[2], "proofs", BYTES_PER_PROOF),
+    },
+  };
+}
+
+/** The network form of a blob transaction with its sidecar (what decodePooledTransaction reads). */
+export function encodePooledTransaction(tx: BlobTransaction, sidecar: BlobSidecar): Uint8Array {
+  const fields = unsignedFields(tx);
+  fields.push(uint(BigInt(tx.yParity)), uint(tx.r), uint(tx.s));
+  const parts: RlpInput[] = [fields];
+  if (sidecar.version === 1) parts.push(uint(1n));
+  parts.push(sidecar.blobs, sidecar.commitments, sidecar.proofs);
+  return concatBytes(new Uint8Array([3]), rlpEncode(parts));
 }
