@@ -10,11 +10,11 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { InvalidInputError } from "../errors.js";
 import { type BlockTestResult, runBlockTestFile } from "../runners/blocktest.js";
 import { parseArgs } from "./args.js";
 import { collectJsonFiles } from "./files.js";
+import { runFilesInWorkers } from "./worker-pool.js";
 
 const HELP = `usage: sonde blocktest [--run REGEX] [--json] [--workers N] [--timeout S] PATH...
 
@@ -107,77 +107,16 @@ export async function blocktestCommand(argv: string[]): Promise<number> {
   if (workers === 1) {
     for (const file of files) report(runBlockFile(file, run));
   } else {
-    await runInWorkers(files, workers, run, timeout * 1000, report);
+    await runFilesInWorkers<BlockFileOutcome>({
+      files,
+      workers,
+      workerUrl: new URL("./blocktest-worker.js", import.meta.url),
+      workerData: { run },
+      timeoutMs: timeout * 1000,
+      failed: (file, error) => ({ file, results: [], error }),
+      report,
+    });
   }
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed === 0 ? 0 : 1;
-}
-
-/**
- * Hands files to `n` workers one at a time and reports outcomes in file order. A file
- * running longer than `timeoutMs` is reported as failed and its worker replaced.
- */
-async function runInWorkers(
-  files: string[],
-  n: number,
-  run: string | undefined,
-  timeoutMs: number,
-  report: (o: BlockFileOutcome) => void,
-): Promise<void> {
-  if (files.length === 0) return;
-  const outcomes: (BlockFileOutcome | undefined)[] = new Array(files.length);
-  let nextToReport = 0;
-  let nextToSend = 0;
-  const flush = () => {
-    while (nextToReport < files.length && outcomes[nextToReport] !== undefined) {
-      report(outcomes[nextToReport]!);
-      outcomes[nextToReport] = undefined;
-      nextToReport++;
-    }
-  };
-  const url = new URL("./blocktest-worker.js", import.meta.url);
-  const lane = (): Promise<void> =>
-    new Promise<void>((resolve) => {
-      // Deeply nested calls need more than Node's default stack.
-      const w = new Worker(url, { workerData: { run }, resourceLimits: { stackSizeMb: 256 } });
-      let current = -1;
-      let timer: NodeJS.Timeout | undefined;
-      let done = false;
-      const finish = (outcome: BlockFileOutcome, replace: boolean) => {
-        if (timer) clearTimeout(timer);
-        outcomes[current] = outcome;
-        flush();
-        if (replace) {
-          done = true;
-          void w.terminate();
-          resolve(lane());
-          return;
-        }
-        sendNext();
-      };
-      const sendNext = () => {
-        if (nextToSend >= files.length) {
-          done = true;
-          void w.terminate();
-          resolve();
-          return;
-        }
-        current = nextToSend++;
-        const file = files[current]!;
-        timer = setTimeout(() => {
-          finish({ file, results: [], error: `timed out after ${timeoutMs / 1000} s` }, true);
-        }, timeoutMs);
-        w.postMessage({ index: current, file });
-      };
-      w.on("message", (m: { index: number; outcome: BlockFileOutcome }) => {
-        if (!done && m.index === current) finish(m.outcome, false);
-      });
-      w.on("error", (err) => {
-        if (done || current < 0) return;
-        finish({ file: files[current]!, results: [], error: `worker crashed: ${err.message}` }, true);
-      });
-      sendNext();
-    });
-  await Promise.all(Array.from({ length: Math.min(n, files.length) }, lane));
-  flush();
 }

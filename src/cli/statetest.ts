@@ -7,13 +7,13 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { InvalidInputError } from "../errors.js";
 import { findFork } from "../evm/forks.js";
 import { type CaseResult, runStateTestFile } from "../runners/statetest.js";
 import { eip3155Hooks } from "../tracing/eip3155.js";
 import { parseArgs } from "./args.js";
 import { collectJsonFiles } from "./files.js";
+import { runFilesInWorkers } from "./worker-pool.js";
 
 const HELP = `usage: sonde statetest [--fork NAME] [--run REGEX] [--json] [--trace] [--workers N] PATH...
 
@@ -129,82 +129,16 @@ export async function statetestCommand(argv: string[]): Promise<number> {
       throw new InvalidInputError(`--workers: expected a positive integer`);
     const timeout = options.timeout === undefined ? 120 : Number(options.timeout);
     if (!(timeout > 0)) throw new InvalidInputError("--timeout: expected a positive number of seconds");
-    await runInWorkers(files, workers, fork, run, timeout * 1000, report);
+    await runFilesInWorkers<FileOutcome>({
+      files,
+      workers,
+      workerUrl: new URL("./statetest-worker.js", import.meta.url),
+      workerData: { fork, run },
+      timeoutMs: timeout * 1000,
+      failed: (file, error) => ({ file, results: [], error }),
+      report,
+    });
   }
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed === 0 ? 0 : 1;
-}
-
-/**
- * Hands files to `n` workers one at a time; reports outcomes in file order. A file that
- * runs longer than `timeoutMs` is reported as failed and its worker replaced, so one
- * pathological test cannot stall the run.
- */
-async function runInWorkers(
-  files: string[],
-  n: number,
-  fork: string | undefined,
-  run: string | undefined,
-  timeoutMs: number,
-  report: (o: FileOutcome) => void,
-): Promise<void> {
-  if (files.length === 0) return;
-  const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
-  let nextToReport = 0;
-  let nextToSend = 0;
-  const flush = () => {
-    while (nextToReport < files.length && outcomes[nextToReport] !== undefined) {
-      report(outcomes[nextToReport]!);
-      outcomes[nextToReport] = undefined;
-      nextToReport++;
-    }
-  };
-  const url = new URL("./statetest-worker.js", import.meta.url);
-  const lane = (): Promise<void> =>
-    new Promise<void>((resolve) => {
-      // A deep call stack (1024 nested calls) needs more than Node's default stack.
-      const w = new Worker(url, { workerData: { fork, run }, resourceLimits: { stackSizeMb: 256 } });
-      let current = -1;
-      let timer: NodeJS.Timeout | undefined;
-      let done = false;
-      const finish = (outcome: FileOutcome | undefined, replace: boolean) => {
-        if (timer) clearTimeout(timer);
-        if (current >= 0 && outcome) {
-          outcomes[current] = outcome;
-          flush();
-        }
-        if (replace) {
-          done = true;
-          void w.terminate();
-          resolve(lane());
-          return;
-        }
-        sendNext();
-      };
-      const sendNext = () => {
-        if (nextToSend >= files.length) {
-          done = true;
-          void w.terminate();
-          resolve();
-          return;
-        }
-        current = nextToSend++;
-        const file = files[current]!;
-        timer = setTimeout(() => {
-          finish({ file, results: [], error: `timed out after ${timeoutMs / 1000} s` }, true);
-        }, timeoutMs);
-        w.postMessage({ index: current, file });
-      };
-      w.on("message", (m: { index: number; outcome: FileOutcome }) => {
-        if (!done && m.index === current) finish(m.outcome, false);
-      });
-      w.on("error", (err) => {
-        if (done) return;
-        const file = files[current]!;
-        finish({ file, results: [], error: `worker crashed: ${err.message}` }, true);
-      });
-      sendNext();
-    });
-  await Promise.all(Array.from({ length: Math.min(n, files.length) }, lane));
-  flush();
 }
