@@ -180,8 +180,19 @@ export function unpackRevertReason(data: Uint8Array): string | null {
 
 // ---------------------------------------------------------------- frames
 
+/** The frame fields finishFrame and clearFailedLogs work on (callTracer's and erc7562Tracer's frames). */
+type FrameOutcome = Pick<
+  CallFrame,
+  "kind" | "to" | "output" | "error" | "revertReason" | "revertedSnapshot" | "logs"
+>;
+
 /** Records output and error of a finished frame, as go-ethereum's processOutput. */
-function finishFrame(frame: CallFrame, output: Uint8Array, error: string | null, reverted: boolean): void {
+export function finishFrame(
+  frame: FrameOutcome,
+  output: Uint8Array,
+  error: string | null,
+  reverted: boolean,
+): void {
   // An error that undid nothing (Frontier's code-deposit out of gas) is no error.
   if (error === null || !reverted) {
     frame.output = output.slice();
@@ -228,7 +239,10 @@ export function callFrameJson(frame: CallFrame): Record<string, unknown> {
 }
 
 /** Drops the logs of failed frames and of everything below them. */
-function clearFailedLogs(frame: CallFrame, parentFailed: boolean): void {
+export function clearFailedLogs<F extends FrameOutcome & { calls: F[] }>(
+  frame: F,
+  parentFailed: boolean,
+): void {
   const failed = parentFailed || (frame.error !== "" && frame.revertedSnapshot);
   if (failed) frame.logs = [];
   for (const c of frame.calls) clearFailedLogs(c, failed);

@@ -35,7 +35,7 @@ import {
 } from "../../tracing/hooks.js";
 import { registerTracer } from "../registry.js";
 import { readTracerConfig, TracerError } from "../types.js";
-import { unpackRevertReason } from "./call.js";
+import { type CallFrame, clearFailedLogs, finishFrame } from "./call.js";
 import { memoryCopyPadded, stackBack } from "./keccak-preimage.js";
 import { JsonTracer } from "./simple.js";
 
@@ -58,7 +58,6 @@ const OP = {
   REVERT: 0xfd,
 } as const;
 
-const EXECUTION_REVERTED = "execution reverted";
 const OUT_OF_GAS = "out of gas";
 const OUT_OF_GAS_PREFIX = "out of gas: ";
 const CODE_STORE_OUT_OF_GAS = "contract creation code storage out of gas";
@@ -72,27 +71,8 @@ export function defaultIgnoredOpcodes(): number[] {
   return out;
 }
 
-interface Erc7562Log {
-  address: Address;
-  topics: bigint[];
-  data: Uint8Array;
-  index: number;
-  position: number;
-}
-
-interface Frame {
-  kind: CallKind;
-  from: Address;
-  gas: number | bigint;
-  gasUsed: number | bigint;
-  to: Address | null;
-  input: Uint8Array;
-  output: Uint8Array | null;
-  error: string;
-  revertReason: string;
-  logs: Erc7562Log[];
-  value: bigint | null;
-  revertedSnapshot: boolean;
+/** callTracer's frame (minus its sub-calls) plus what the ERC-7562 rules look at. */
+interface Frame extends Omit<CallFrame, "calls"> {
   /** Slot → values read (go-ethereum keeps a list; it only ever holds the first read). */
   reads: Map<bigint, bigint[]>;
   writes: Map<bigint, number>;
@@ -230,28 +210,6 @@ function isCall(op: number): boolean {
   return op === OP.CALL || op === OP.CALLCODE || op === OP.DELEGATECALL || op === OP.STATICCALL;
 }
 
-/** Sets a frame's output and error as go-ethereum's processOutput does. */
-function processOutput(f: Frame, output: Uint8Array, error: string | null, reverted: boolean): void {
-  if (error === null || !reverted) {
-    f.output = output.slice();
-    return;
-  }
-  f.error = error;
-  f.revertedSnapshot = reverted;
-  if (f.kind === CallKind.CREATE || f.kind === CallKind.CREATE2) f.to = null;
-  if (error !== EXECUTION_REVERTED || output.length === 0) return;
-  f.output = output.slice();
-  if (output.length < 4) return;
-  const reason = unpackRevertReason(output);
-  if (reason !== null) f.revertReason = reason;
-}
-
-function clearFailedLogs(f: Frame, parentFailed: boolean): void {
-  const failed = parentFailed || (f.error !== "" && f.revertedSnapshot);
-  if (failed) f.logs = [];
-  for (const c of f.calls) clearFailedLogs(c, failed);
-}
-
 class Erc7562Tracer extends JsonTracer {
   readonly name = "erc7562Tracer";
   readonly hooks: Hooks;
@@ -343,7 +301,7 @@ class Erc7562Tracer extends JsonTracer {
     if (reverted) this.liveLogs -= emitted;
     else if (this.frameLogs.length > 0) this.frameLogs[this.frameLogs.length - 1]! += emitted;
     if (depth === 0) {
-      if (this.stack.length === 1) processOutput(this.stack[0]!, output, error, reverted);
+      if (this.stack.length === 1) finishFrame(this.stack[0]!, output, error, reverted);
       return;
     }
     if (this.stack.length <= 1) return;
@@ -357,7 +315,7 @@ class Erc7562Tracer extends JsonTracer {
       frame.outOfGas = true;
     }
     frame.gasUsed = gasUsed;
-    processOutput(frame, output, error, reverted);
+    finishFrame(frame, output, error, reverted);
     this.stack[this.stack.length - 1]!.calls.push(frame);
   }
 
