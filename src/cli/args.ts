@@ -2,6 +2,7 @@
  * A small option parser: `--name value`, `--name=value` and boolean flags. Unknown
  * options and missing values are errors that name the option.
  */
+import { availableParallelism } from "node:os";
 import { InvalidInputError } from "../errors.js";
 
 export interface OptionSpec {
@@ -43,4 +44,29 @@ export function parseArgs(argv: string[], spec: OptionSpec): ParsedArgs {
     }
   }
   return { options, positionals };
+}
+
+/** `--run REGEX`, checked to be a valid regular expression (undefined when absent). */
+export function readRunPattern(options: ParsedArgs["options"]): string | undefined {
+  const run = options.run as string | undefined;
+  if (run === undefined) return undefined;
+  try {
+    new RegExp(run);
+  } catch {
+    throw new InvalidInputError(`--run: not a valid regular expression: ${run}`);
+  }
+  return run;
+}
+
+/** `--workers N` (default: the number of cores) and `--timeout S` for the file runners. */
+export function readWorkerOptions(
+  options: ParsedArgs["options"],
+  defaultTimeoutS: number,
+): { workers: number; timeoutMs: number } {
+  const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new InvalidInputError("--workers: expected a positive integer");
+  const timeout = options.timeout === undefined ? defaultTimeoutS : Number(options.timeout);
+  if (!(timeout > 0)) throw new InvalidInputError("--timeout: expected a positive number of seconds");
+  return { workers, timeoutMs: timeout * 1000 };
 }

@@ -9,10 +9,9 @@
  * Exit code 0 when nothing failed, 1 when something did, 2 for a usage error.
  */
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { InvalidInputError } from "../errors.js";
 import { type BlockTestResult, runBlockTestFile } from "../runners/blocktest.js";
-import { parseArgs } from "./args.js";
+import { parseArgs, readRunPattern, readWorkerOptions } from "./args.js";
 import { collectJsonFiles } from "./files.js";
 import { runFilesInWorkers } from "./worker-pool.js";
 
@@ -69,19 +68,8 @@ export async function blocktestCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new InvalidInputError("no test files or folders given");
-  const run = options.run as string | undefined;
-  if (run !== undefined) {
-    try {
-      new RegExp(run);
-    } catch {
-      throw new InvalidInputError(`--run: not a valid regular expression: ${run}`);
-    }
-  }
-  const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new InvalidInputError("--workers: expected a positive integer");
-  const timeout = options.timeout === undefined ? 300 : Number(options.timeout);
-  if (!(timeout > 0)) throw new InvalidInputError("--timeout: expected a positive number of seconds");
+  const run = readRunPattern(options);
+  const { workers, timeoutMs } = readWorkerOptions(options, 300);
 
   const { files, missing } = collectJsonFiles(positionals);
   let passed = 0;
@@ -112,7 +100,7 @@ export async function blocktestCommand(argv: string[]): Promise<number> {
       workers,
       workerUrl: new URL("./blocktest-worker.js", import.meta.url),
       workerData: { run },
-      timeoutMs: timeout * 1000,
+      timeoutMs,
       failed: (file, error) => ({ file, results: [], error }),
       report,
     });

@@ -6,12 +6,11 @@
  * {"stateRoot": …} per case to stderr, like go-ethereum's `evm statetest --json`.
  */
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { InvalidInputError } from "../errors.js";
 import { findFork } from "../evm/forks.js";
 import { type CaseResult, runStateTestFile } from "../runners/statetest.js";
 import { eip3155Hooks } from "../tracing/eip3155.js";
-import { parseArgs } from "./args.js";
+import { parseArgs, readRunPattern, readWorkerOptions } from "./args.js";
 import { collectJsonFiles } from "./files.js";
 import { runFilesInWorkers } from "./worker-pool.js";
 
@@ -69,14 +68,7 @@ export async function statetestCommand(argv: string[]): Promise<number> {
   const fork = options.fork as string | undefined;
   if (fork !== undefined && findFork(fork) === undefined)
     throw new InvalidInputError(`unknown fork "${fork}"`);
-  const run = options.run as string | undefined;
-  if (run !== undefined) {
-    try {
-      new RegExp(run);
-    } catch {
-      throw new InvalidInputError(`--run: not a valid regular expression: ${run}`);
-    }
-  }
+  const run = readRunPattern(options);
   const { files, missing } = collectJsonFiles(positionals);
   let passed = 0;
   let failed = 0;
@@ -124,17 +116,13 @@ export async function statetestCommand(argv: string[]): Promise<number> {
       }
     }
   } else {
-    const workers = options.workers === undefined ? availableParallelism() : Number(options.workers);
-    if (!Number.isInteger(workers) || workers < 1)
-      throw new InvalidInputError(`--workers: expected a positive integer`);
-    const timeout = options.timeout === undefined ? 120 : Number(options.timeout);
-    if (!(timeout > 0)) throw new InvalidInputError("--timeout: expected a positive number of seconds");
+    const { workers, timeoutMs } = readWorkerOptions(options, 120);
     await runFilesInWorkers<FileOutcome>({
       files,
       workers,
       workerUrl: new URL("./statetest-worker.js", import.meta.url),
       workerData: { fork, run },
-      timeoutMs: timeout * 1000,
+      timeoutMs,
       failed: (file, error) => ({ file, results: [], error }),
       report,
     });
