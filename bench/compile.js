@@ -9,59 +9,19 @@
  *
  * evmVersion is pinned to "cancun" so the code runs unchanged on Cancun, Prague and Osaka.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import solc from "solc";
+import { compileSolidityDir, writeBuild } from "./lib/solc.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const contractsDir = join(here, "contracts");
-const outFile = join(contractsDir, "build.json");
 
 export const EVM_VERSION = "cancun";
 
 export function compileAll() {
-  const files = readdirSync(contractsDir)
-    .filter((f) => f.endsWith(".sol"))
-    .sort();
-  const sources = {};
-  for (const f of files) sources[f] = { content: readFileSync(join(contractsDir, f), "utf8") };
-  const input = {
-    language: "Solidity",
-    sources,
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: EVM_VERSION,
-      outputSelection: { "*": { "*": ["evm.deployedBytecode.object", "evm.methodIdentifiers"] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input)));
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  for (const e of output.errors ?? []) process.stderr.write(`${e.formattedMessage ?? e.message}\n`);
-  if (errors.length > 0) throw new Error(`solc: ${errors.length} error(s)`);
-  const contracts = {};
-  for (const file of Object.keys(output.contracts).sort()) {
-    for (const name of Object.keys(output.contracts[file]).sort()) {
-      const c = output.contracts[file][name];
-      const selectors = {};
-      for (const sig of Object.keys(c.evm.methodIdentifiers).sort()) {
-        selectors[sig] = `0x${c.evm.methodIdentifiers[sig]}`;
-      }
-      contracts[name] = { source: file, runtime: `0x${c.evm.deployedBytecode.object}`, selectors };
-    }
-  }
-  return {
-    compiler: `solc ${solc.version()}`,
-    settings: { optimizer: input.settings.optimizer, evmVersion: EVM_VERSION },
-    contracts,
-  };
+  return compileSolidityDir(contractsDir, { evmVersion: EVM_VERSION });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const build = compileAll();
-  writeFileSync(outFile, `${JSON.stringify(build, null, 2)}\n`);
-  const summary = Object.entries(build.contracts)
-    .map(([n, c]) => `${n} (${(c.runtime.length - 2) / 2} bytes)`)
-    .join(", ");
-  process.stdout.write(`${build.compiler}: wrote ${outFile}: ${summary}\n`);
+  writeBuild(compileAll(), join(contractsDir, "build.json"));
 }
