@@ -8,13 +8,13 @@ import { parseNodeOptions } from "./node.js";
 const bin = join(import.meta.dirname, "..", "..", "bin", "sonde.js");
 
 describe("sonde node options", () => {
-  it("has geth-like defaults with debug and trace only on loopback", () => {
+  it("has geth-like defaults with debug, trace and evm only on loopback", () => {
     const o = parseNodeOptions([]);
     if (o === "help") throw new Error("help");
     expect(o.http).toEqual({
       host: "127.0.0.1",
       port: 8545,
-      apis: new Set(["eth", "net", "web3", "txpool", "debug", "trace"]),
+      apis: new Set(["eth", "net", "web3", "txpool", "debug", "trace", "evm"]),
     });
     expect(o.ws).toBeUndefined();
     expect(o.blockTime).toBe(0);
@@ -22,6 +22,7 @@ describe("sonde node options", () => {
     if (open === "help") throw new Error("help");
     expect(open.http.apis.has("debug")).toBe(false);
     expect(open.http.apis.has("trace")).toBe(false);
+    expect(open.http.apis.has("evm")).toBe(false);
     expect(open.ws).toEqual({ host: "0.0.0.0", port: 8545, apis: new Set(["eth", "net", "web3", "txpool"]) });
     const named = parseNodeOptions([
       "--http.addr",

@@ -32,8 +32,8 @@ options:
   --http.addr A         HTTP listen address (default 127.0.0.1)
   --http.port P         HTTP port (default 8545; 0 picks a free port)
   --http.api LIST       namespaces served over HTTP, comma-separated, from
-                        ${ALL_APIS.join(",")} (default eth,net,web3,txpool, plus debug
-                        and trace when the address is loopback)
+                        ${ALL_APIS.join(",")} (default eth,net,web3,txpool, plus debug,
+                        trace and evm when the address is loopback)
   --ws                  serve JSON-RPC over WebSocket too (eth_subscribe)
   --ws.addr A           WebSocket address (default: the HTTP address)
   --ws.port P           WebSocket port (default: the HTTP port, one listener for both)
@@ -55,7 +55,9 @@ debug_subscribe), debug_intermediateRoots, debug_standardTrace(Bad)BlockToFile,
 debug_getBadBlocks, debug_storageRangeAt, debug_getAccessibleState, debug_getRaw*, and
 trace_* (replayTransaction, replayBlockTransactions, transaction, block, filter, call,
 callMany, rawTransaction), eth_config, eth_capabilities, eth_getStorageValues,
-eth_baseFee, eth_simulateV1. Not yet (-32601): trace_get.`;
+eth_baseFee, eth_simulateV1, and evm_mine, evm_setAutomine, evm_getAutomine,
+evm_setNextBlockTimestamp, evm_increaseTime (anvil's and Hardhat's dev-chain controls).
+Not yet (-32601): trace_get.`;
 
 export interface NodeCliOptions {
   genesisFile?: string;
@@ -81,6 +83,7 @@ function readApis(v: string | undefined, host: string, opt: string): Set<string>
     if (isLoopback(host)) {
       out.add("debug");
       out.add("trace");
+      out.add("evm");
     }
     return out;
   }

@@ -14,6 +14,7 @@ import type { Receipt } from "../chain/block.js";
 import { Blockchain, type StoredBlock } from "../chain/blockchain.js";
 import { blobScheduleAt, nextExcessBlobGas } from "../chain/config.js";
 import { calcBaseFee, headerFork } from "../chain/validate.js";
+import { InvalidInputError } from "../errors.js";
 import { Fork } from "../evm/forks.js";
 import { type Address, bytesToHex } from "../primitives/hex.js";
 import { StateDB, type StateReader } from "../state/statedb.js";
@@ -93,6 +94,10 @@ export class DevNode {
   private readonly senders = new Map<string, Address>();
   private readonly sealCtx: SealContext;
   readonly sealer: Sealer;
+  /** Seconds added to the wall clock for new blocks (evm_increaseTime). */
+  private timeOffset = 0n;
+  /** The next sealed block's timestamp, when pinned (evm_setNextBlockTimestamp). */
+  private pinnedTimestamp: bigint | undefined;
 
   constructor(opts: NodeOptions = {}) {
     this.genesis = opts.genesis ?? parseGenesis(devGenesisJson());
@@ -128,7 +133,9 @@ export class DevNode {
       coinbase: this.coinbase,
       nextBaseFee: () => this.nextBaseFee(),
       nextBlobParams: () => this.nextBlobParams(),
+      nextTimestamp: () => this.nextBlockTimestamp(),
       imported: (b) => {
+        this.pinnedTimestamp = undefined;
         this.index(b);
         this.events.emit("block", b);
       },
@@ -147,12 +154,36 @@ export class DevNode {
     return s;
   }
 
+  /**
+   * Timestamp of the next sealed block: the pinned one (evm_setNextBlockTimestamp), else
+   * the wall clock plus the evm_increaseTime offset, and always after the head's.
+   */
+  nextBlockTimestamp(): bigint {
+    if (this.pinnedTimestamp !== undefined) return this.pinnedTimestamp;
+    return nextTimestamp(this.head.block.header.timestamp, Date.now() + Number(this.timeOffset) * 1000);
+  }
+
+  /** Pins the next block's timestamp; it must be after the head's. */
+  setNextBlockTimestamp(timestamp: bigint): void {
+    const head = this.head.block.header.timestamp;
+    if (timestamp <= head) {
+      throw new InvalidInputError(`timestamp ${timestamp} is not after the head block's timestamp ${head}`);
+    }
+    this.pinnedTimestamp = timestamp;
+  }
+
+  /** Moves the clock for new blocks forward by `seconds`; returns the total offset. */
+  increaseTime(seconds: bigint): bigint {
+    this.timeOffset += seconds;
+    return this.timeOffset;
+  }
+
   nextFork(): Fork {
     const h = this.head.block.header;
     return headerFork(this.genesis.spec, {
       ...h,
       number: h.number + 1n,
-      timestamp: nextTimestamp(h.timestamp),
+      timestamp: this.nextBlockTimestamp(),
     });
   }
 
@@ -164,7 +195,7 @@ export class DevNode {
   nextBlobParams(): BlobParams | undefined {
     const spec = this.genesis.spec;
     const h = this.head.block.header;
-    const timestamp = nextTimestamp(h.timestamp);
+    const timestamp = this.nextBlockTimestamp();
     const fork = headerFork(spec, { ...h, number: h.number + 1n, timestamp });
     if (fork < Fork.Cancun) return undefined;
     const schedule = blobScheduleAt(spec.config, fork, timestamp);

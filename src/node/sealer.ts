@@ -27,6 +27,8 @@ export interface SealContext {
   nextBaseFee(): bigint;
   /** Blob limit and blob base fee of the next block (undefined before Cancun: no blob transactions). */
   nextBlobParams?(): BlobParams | undefined;
+  /** Timestamp of the next block (default: nextTimestamp of the head's, from the wall clock). */
+  nextTimestamp?(): bigint;
   /** Called with each imported block. */
   imported(b: StoredBlock): void;
   /** Where messages about dropped transactions go. */
@@ -51,7 +53,7 @@ export function sealBlock(
   const head = chain.head;
   let candidates = pool.select(head.block.header.gasLimit, ctx.nextBaseFee(), ctx.nextBlobParams?.());
   if (candidates.length === 0 && !opts.allowEmpty) return undefined;
-  const timestamp = opts.timestamp ?? nextTimestamp(head.block.header.timestamp);
+  const timestamp = opts.timestamp ?? ctx.nextTimestamp?.() ?? nextTimestamp(head.block.header.timestamp);
   let block: Block;
   for (;;) {
     try {
@@ -81,25 +83,41 @@ export function sealBlock(
   return stored;
 }
 
-/** Schedules sealing: on demand (instant), on a timer, or not at all (`mining` false). */
+/**
+ * Schedules sealing: on demand (instant: "automine"), on a timer, or not at all (`mining`
+ * false). Automine can be switched at run time (evm_setAutomine); the timer cannot.
+ */
 export class Sealer {
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private stopped = false;
+  private instant: boolean;
 
   constructor(
     private readonly ctx: SealContext,
     readonly blockTime: number,
     readonly mining = true,
   ) {
+    this.instant = mining && blockTime === 0;
     if (mining && blockTime > 0) {
       this.timer = setInterval(() => this.safely(true), blockTime * 1000);
     }
   }
 
+  /** Whether a block is sealed for each arriving transaction. */
+  get automine(): boolean {
+    return this.instant;
+  }
+
+  /** Switches instant sealing on or off; switching it on seals what is pending. */
+  setAutomine(on: boolean): void {
+    this.instant = on;
+    if (on) this.notify();
+  }
+
   /** A transaction arrived: in instant mode, seal soon (transactions arriving together share a block). */
   notify(): void {
-    if (!this.mining || this.blockTime > 0 || this.scheduled || this.stopped) return;
+    if (!this.instant || this.scheduled || this.stopped) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;

@@ -653,7 +653,7 @@ export function ethNamespace(env: RpcEnv): Namespace {
     eth_chainId: none(() => q(node.chainId)),
     eth_blockNumber: none(() => q(node.head.block.header.number)),
     eth_syncing: none(() => false),
-    eth_mining: none(() => node.mining),
+    eth_mining: none(() => node.sealer.automine || (node.mining && node.blockTime > 0)),
     eth_hashrate: none(() => "0x0"),
     eth_coinbase: none(() => node.coinbase),
     eth_accounts: none(() => node.accounts.map((a) => a.address)),

@@ -36,6 +36,7 @@ import {
   serverError,
 } from "./errors.js";
 import { ethNamespace } from "./eth.js";
+import { evmNamespace } from "./evm.js";
 import { netNamespace } from "./net.js";
 import { traceNamespace } from "./trace.js";
 import { txpoolNamespace } from "./txpool.js";
@@ -47,7 +48,7 @@ export const DEFAULT_MAX_BATCH_RESPONSE_BYTES = 25 * 1000 * 1000;
 export const DEFAULT_MAX_BATCH_ITEMS = 1000;
 
 /** Every namespace Sonde serves. */
-export const ALL_APIS = ["eth", "net", "web3", "txpool", "debug", "trace"] as const;
+export const ALL_APIS = ["eth", "net", "web3", "txpool", "debug", "trace", "evm"] as const;
 
 export interface TransportOptions {
   host: string;
@@ -104,6 +105,7 @@ export class RpcHandler {
         ...txpoolNamespace(env),
         ...debugNamespace(env),
         ...traceNamespace(env),
+        ...evmNamespace(env),
       }),
     );
     this.maxBatchItems = opts.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;
