@@ -83,7 +83,11 @@ export function blockContextFor(
   if (fork >= Fork.Cancun) {
     blobFee = blobBaseFee(h.excessBlobGas ?? 0n, blobScheduleAt(spec.config, fork, h.timestamp));
   }
+  const engine = spec.engine;
   return {
+    ...(engine === undefined
+      ? {}
+      : { jumpTable: engine.jumpTable(fork), precompiles: engine.precompiles(fork) }),
     coinbase: h.coinbase,
     number: h.number,
     timestamp: h.timestamp,

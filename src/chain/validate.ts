@@ -27,6 +27,7 @@
  * terminal total difficulty is reached exactly at the transition (the difficulty-0
  * heuristic stands in for it, as in go-ethereum).
  */
+
 import { blobScheduleFor, GAS_PER_BLOB } from "../block/blobs.js";
 import {
   blobScheduleAt,
@@ -37,6 +38,7 @@ import {
 } from "../chain/config.js";
 import { SondeError } from "../errors.js";
 import { Fork } from "../evm/forks.js";
+import type { EngineVariant } from "../evm/variants.js";
 import { type Address, bytesEqual, bytesToHex, parseAddress, parseBigInt } from "../primitives/hex.js";
 import {
   type Block,
@@ -57,6 +59,8 @@ export interface ChainSpec {
   muirGlacierBlock?: bigint | undefined;
   arrowGlacierBlock?: bigint | undefined;
   grayGlacierBlock?: bigint | undefined;
+  /** Run with one rule deliberately changed (fault injection; see src/evm/variants.ts). */
+  engine?: EngineVariant | undefined;
 }
 
 function optionalField(raw: Record<string, unknown>, key: string): unknown {

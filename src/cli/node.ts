@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidInputError } from "../errors.js";
 import { forkName } from "../evm/forks.js";
+import { engineVariant, VARIANT_NAMES } from "../evm/variants.js";
 import { checksumAddress } from "../node/checksum.js";
 import { DEV_MNEMONIC, devAccounts, devGenesisJson } from "../node/devchain.js";
 import { type Genesis, parseGenesis } from "../node/genesis.js";
@@ -18,7 +19,8 @@ import { parseArgs } from "./args.js";
 const HELP = `usage: sonde node [--genesis FILE] [--http.addr A] [--http.port P] [--http.api LIST]
                   [--ws] [--ws.addr A] [--ws.port P] [--ws.api LIST]
                   [--block-time SECONDS | --no-mining] [--datadir DIR]
-                  [--gcmode archive|full]
+                  [--gcmode archive|full] [--prevrandao random|derived]
+                  [--engine-variant NAME]
 
 Runs a development node: JSON-RPC 2.0 over HTTP (and WebSocket with --ws) in front of
 a chain with a transaction pool. Without --genesis the chain is the development chain:
@@ -46,6 +48,11 @@ options:
                         crash; restarting with the same DIR continues the chain)
   --gcmode MODE         full (default: the recent 128 states and checkpoints; older ones
                         re-executed, up to 128 blocks) or archive (every state kept)
+  --prevrandao MODE     mixHash (PREVRANDAO) of sealed blocks: random (default, as geth
+                        --dev) or derived (keccak256(parent hash, number): two nodes fed
+                        the same transactions at the same timestamps seal identical blocks)
+  --engine-variant NAME run Sonde's engine with one rule deliberately changed, to test
+                        divergence tools such as sonde diff: ${VARIANT_NAMES.join(", ")}
 
 Implemented: web3_*, net_*, eth_* (blocks, transactions, receipts, state, proofs,
 calls, gas estimation, access lists, fees, logs, filters, sendRawTransaction,
@@ -68,6 +75,10 @@ export interface NodeCliOptions {
   mining?: boolean;
   datadir?: string;
   gcmode: GcMode;
+  /** --prevrandao: how sealed blocks get their mixHash (default random). */
+  prevRandao?: "random" | "derived";
+  /** --engine-variant: run with one rule deliberately changed (src/evm/variants.ts). */
+  engineVariant?: string;
 }
 
 function readPort(v: string, opt: string): number {
@@ -113,6 +124,8 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
     "no-mining": "boolean",
     datadir: "string",
     gcmode: "string",
+    "engine-variant": "string",
+    prevrandao: "string",
     help: "boolean",
   });
   if (options.help) return "help";
@@ -150,6 +163,17 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
   }
   const dd = str("datadir");
   if (dd !== undefined) out.datadir = dd;
+  const randao = str("prevrandao");
+  if (randao !== undefined) {
+    if (randao !== "random" && randao !== "derived")
+      throw new InvalidInputError(`--prevrandao: expected random or derived, got "${randao}"`);
+    out.prevRandao = randao;
+  }
+  const variant = str("engine-variant");
+  if (variant !== undefined) {
+    engineVariant(variant); // an unknown name fails here, listing the known ones
+    out.engineVariant = variant;
+  }
   const gc = str("gcmode");
   if (gc !== undefined) {
     if (gc !== "archive" && gc !== "full")
@@ -198,6 +222,7 @@ function devGenesis(datadir: string | undefined) {
 export async function startNode(o: NodeCliOptions): Promise<StartedNode> {
   await (await import("../tracers/js/index.js")).initJsTracers();
   const genesis = o.genesisFile === undefined ? devGenesis(o.datadir) : loadGenesis(o.genesisFile);
+  if (o.engineVariant !== undefined) genesis.spec.engine = engineVariant(o.engineVariant);
   // With a custom genesis, the dev keys are kept for the dev accounts it funds.
   const accounts =
     o.genesisFile === undefined
@@ -205,7 +230,14 @@ export async function startNode(o: NodeCliOptions): Promise<StartedNode> {
       : devAccounts().filter((a) => genesis.state.getAccount(a.address));
   const store: { datadir?: string; gcmode?: GcMode } = { gcmode: o.gcmode };
   if (o.datadir !== undefined) store.datadir = o.datadir;
-  const node = new DevNode({ genesis, accounts, blockTime: o.blockTime, mining: o.mining !== false, store });
+  const node = new DevNode({
+    genesis,
+    accounts,
+    blockTime: o.blockTime,
+    mining: o.mining !== false,
+    store,
+    prevRandao: o.prevRandao ?? "random",
+  });
   const handler = new RpcHandler({ node, gasCap: DEFAULT_GAS_CAP, clientVersion: clientVersion() });
   const sopts: ServerOptions = { http: o.http, ws: o.ws };
   const server = new RpcServer(handler, sopts);
@@ -232,7 +264,15 @@ function banner(s: StartedNode, o: NodeCliOptions): string {
   const { node, server } = s;
   const g = node.genesis.block.header;
   const fork = forkName(node.nextFork());
+  const variant = node.genesis.spec.engine;
   const lines = [
+    ...(variant === undefined
+      ? []
+      : [
+          `WARNING: engine variant "${variant.name}": ${variant.description}.`,
+          "This node implements the chain wrongly on purpose (fault injection for sonde diff).",
+          "",
+        ]),
     `Sonde development node — chain id ${node.chainId}, ${fork}, ${o.datadir === undefined ? "chain in memory" : `chain in ${o.datadir} (gcmode ${o.gcmode})`}`,
     `genesis ${node.chain.genesis.hash} (gas limit ${g.gasLimit})`,
   ];

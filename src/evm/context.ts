@@ -1,5 +1,6 @@
 /** What the EVM knows about the block and the transaction it executes in. */
 import type { Address } from "../primitives/hex.js";
+import type { JumpTable } from "./jumptable.js";
 import type { Precompile } from "./precompiles/types.js";
 
 export interface BlockContext {
@@ -18,6 +19,8 @@ export interface BlockContext {
   getBlockHash(number: bigint): bigint;
   /** Precompiles in place of the fork's (eth_simulateV1 state overrides move or remove them). */
   precompiles?: ReadonlyMap<string, Precompile>;
+  /** Instruction table in place of the fork's (an engine variant, see variants.ts). */
+  jumpTable?: JumpTable;
 }
 
 export interface TxContext {

@@ -77,7 +77,7 @@ export class EVM {
     readonly fork: Fork,
     hooks: Hooks | null = null,
   ) {
-    this.table = jumpTableFor(fork);
+    this.table = block.jumpTable ?? jumpTableFor(fork);
     this.precompiles = block.precompiles ?? precompilesFor(fork);
     this.hooks = hooks;
     this.traced = hooks?.onOpcode !== undefined;
@@ -346,11 +346,14 @@ export class EVM {
 
   private run(f: Frame): void {
     if (this.traced) runTraced(f, this.table, this.hooks!);
+    else if (this.table.tableOnly === true) runTraced(f, this.table, TABLE_ONLY);
     else runPlain(f, this.table);
   }
 }
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+/** Hooks for running a patched table through the generic loop with nothing attached. */
+const TABLE_ONLY: Hooks = { onOpcode: () => {} };
 
 function fail(gas: number, excess: bigint, error: string): CallResult {
   return { success: false, gasLeft: gas, gasLeftExcess: excess, output: EMPTY, error, reverted: false };

@@ -33,6 +33,11 @@ export interface JumpTable {
   readonly minStack: Uint16Array;
   /** Largest stack size the opcode may start with without overflowing. */
   readonly maxStack: Uint16Array;
+  /**
+   * Every opcode must run through this table (a patched table, variants.ts): the plain
+   * loop's inline fast paths would bypass the patches.
+   */
+  readonly tableOnly?: true;
 }
 
 interface Op {

@@ -105,3 +105,45 @@ describe("DevNode without mining", () => {
     }
   });
 });
+
+describe("engine variants", () => {
+  it("a node with --engine-variant log-topic mines the same transaction with a different log and state root", async () => {
+    // Runtime: LOG1(0, 0, topic 7); STOP — deployed by init code that returns it.
+    const runtime = "60075f5fa100";
+    const init = `0x6006600a5f3960065ff3${runtime}`; // CODECOPY(0, 10, 6); RETURN(0, 6)
+    const json = devGenesisJson({ timestamp: 1_000n });
+    const good = new DevNode({ genesis: parseGenesis(json), prevRandao: "derived" });
+    const bad = new DevNode({ genesis: parseGenesis(json), prevRandao: "derived" });
+    bad.genesis.spec.engine = (await import("../evm/variants.js")).engineVariant("log-topic");
+    try {
+      expect(bad.chain.genesis.hash).toBe(good.chain.genesis.hash);
+      const deploy = signTransaction(
+        { ...transfer(0n), to: null, gasLimit: 100_000n, value: 0n, data: Buffer.from(init.slice(2), "hex") },
+        alice.key,
+      );
+      const call = (to: string) =>
+        signTransaction({ ...transfer(1n), to: parseAddress(to), gasLimit: 50_000n, value: 0n }, alice.key);
+      const topics: bigint[][] = [];
+      for (const node of [good, bad]) {
+        node.setNextBlockTimestamp(2_000n);
+        node.submit(deploy);
+        await sealed(node);
+        const created = node.head.receipts[0]!;
+        expect(created.status).toBe(true);
+        const address = (await import("../primitives/address.js")).createAddress(alice.address, 0n);
+        node.setNextBlockTimestamp(2_012n);
+        node.submit(call(address));
+        await sealed(node);
+        topics.push(node.head.receipts[0]!.logs.map((l) => l.topics[0]!));
+      }
+      expect(topics).toEqual([[7n], [6n]]);
+      // Block 1 (the deploy) is identical; block 2 differs only in its receipts.
+      expect(bad.chain.canonicalAt(1n)!.hash).toBe(good.chain.canonicalAt(1n)!.hash);
+      expect(bad.head.block.header.stateRoot).toEqual(good.head.block.header.stateRoot);
+      expect(bad.head.block.header.receiptsRoot).not.toEqual(good.head.block.header.receiptsRoot);
+    } finally {
+      good.close();
+      bad.close();
+    }
+  });
+});

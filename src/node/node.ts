@@ -49,6 +49,8 @@ export interface NodeOptions {
   mining?: boolean;
   /** Fee recipient of sealed blocks. */
   coinbase?: Address;
+  /** PREVRANDAO of sealed blocks (default "random"; see SealContext.prevRandao). */
+  prevRandao?: "random" | "derived";
   store?: StoreOptions;
   pool?: PoolOptions;
 }
@@ -131,6 +133,7 @@ export class DevNode {
       chain,
       pool: this.pool,
       coinbase: this.coinbase,
+      prevRandao: opts.prevRandao ?? "random",
       nextBaseFee: () => this.nextBaseFee(),
       nextBlobParams: () => this.nextBlobParams(),
       nextTimestamp: () => this.nextBlockTimestamp(),

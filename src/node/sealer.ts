@@ -6,7 +6,8 @@
  * mining: blocks come only from import or an explicit seal, as a client driven by a
  * consensus client).
  *
- * Post-merge blocks get a fresh random mixHash (PREVRANDAO), a zero parent beacon root
+ * Post-merge blocks get a fresh random mixHash (PREVRANDAO; or one derived from the parent,
+ * see SealContext.prevRandao), a zero parent beacon root
  * and no withdrawals. The timestamp is the wall clock, but always after the parent's.
  * Transactions the block cannot hold (gas limit) stay in the pool for the next block; a
  * transaction the block builder finds invalid is dropped from the pool with a message on
@@ -16,13 +17,20 @@ import { randomBytes } from "node:crypto";
 import type { Block } from "../chain/block.js";
 import type { Blockchain, StoredBlock } from "../chain/blockchain.js";
 import { BlockValidationError } from "../chain/validate.js";
-import type { Address } from "../primitives/hex.js";
+import { type Address, bigintToBytes, concatBytes, hexToBytes } from "../primitives/hex.js";
+import { keccak256 } from "../primitives/keccak.js";
 import type { BlobParams, TxPool } from "./txpool.js";
 
 export interface SealContext {
   chain: Blockchain;
   pool: TxPool;
   coinbase: Address;
+  /**
+   * PREVRANDAO (mixHash) of sealed blocks: "random" (fresh random bytes, as go-ethereum's
+   * dev mode) or "derived" (keccak256(parent hash ‖ number): the same on every node that
+   * seals the same chain, so two nodes fed the same transactions build identical blocks).
+   */
+  prevRandao?: "random" | "derived";
   /** Base fee of the next block. */
   nextBaseFee(): bigint;
   /** Blob limit and blob base fee of the next block (undefined before Cancun: no blob transactions). */
@@ -61,7 +69,10 @@ export function sealBlock(
         transactions: candidates.map((c) => c.tx),
         timestamp,
         coinbase: ctx.coinbase,
-        mixHash: new Uint8Array(randomBytes(32)),
+        mixHash:
+          ctx.prevRandao === "derived"
+            ? keccak256(concatBytes(hexToBytes(head.hash), bigintToBytes(head.block.header.number + 1n, 32)))
+            : new Uint8Array(randomBytes(32)),
         parentBeaconBlockRoot: new Uint8Array(32),
         withdrawals: [],
       });
