@@ -65,6 +65,11 @@ export interface ApplyOptions {
    * skips the base-fee check and pays no fees (the BASEFEE opcode still sees the block's).
    */
   noBaseFee?: boolean;
+  /**
+   * performance.now() time after which execution is abandoned with the EVM's
+   * ExecutionAbortedError (eth_call's --rpc.evmtimeout); the state is then unusable.
+   */
+  deadline?: number;
 }
 
 export interface TxResult {
@@ -164,6 +169,7 @@ export function applyTransaction(
     fork,
     hooks,
   );
+  if (opts.deadline !== undefined) evm.deadline = opts.deadline;
 
   // Access list (EIP-2929/2930, EIP-3651 warm coinbase).
   if (fork >= Fork.Berlin) {

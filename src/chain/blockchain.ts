@@ -36,6 +36,7 @@ import {
   type Header,
   headerHash,
   mergeBlooms,
+  type Receipt,
   receiptsRoot,
   requestsHash,
   transactionsRoot,
@@ -84,6 +85,14 @@ export interface BuildOptions {
   /** mixHash (PREVRANDAO after the merge). */
   mixHash?: Uint8Array;
   parentBeaconBlockRoot?: Uint8Array;
+}
+
+/** A block from `buildPayload`, with its receipts and requests. */
+export interface BuiltBlock {
+  block: Block;
+  receipts: Receipt[];
+  /** EIP-7685 requests (type byte ++ data, empty ones included); undefined before Prague. */
+  requests: Uint8Array[] | undefined;
 }
 
 export interface InsertResult {
@@ -308,6 +317,14 @@ export class Blockchain {
    * Throws BlockValidationError when a transaction is invalid.
    */
   buildBlock(opts: BuildOptions = {}): Block {
+    return this.buildPayload(opts).block;
+  }
+
+  /**
+   * As `buildBlock`, also returning what processing the block produced: the receipts
+   * (for fees and gas per transaction) and the EIP-7685 requests (undefined before Prague).
+   */
+  buildPayload(opts: BuildOptions = {}): BuiltBlock {
     const parent = opts.parent === undefined ? this.head : this.store.get(opts.parent.toLowerCase());
     if (parent === undefined)
       throw new BlockValidationError("UNKNOWN_PARENT", `unknown parent ${opts.parent}`);
@@ -369,6 +386,6 @@ export class Blockchain {
     header.transactionsRoot = transactionsRoot(transactions);
     header.uncleHash = uncleHash(uncles);
     if (fork >= F.Prague) header.requestsHash = requestsHash(r.requests ?? []);
-    return block;
+    return { block, receipts: r.receipts, requests: r.requests };
   }
 }

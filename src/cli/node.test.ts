@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseNodeOptions } from "./node.js";
+import { parseNodeOptions, startNode } from "./node.js";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "sonde.js");
 
@@ -64,6 +64,34 @@ describe("sonde node options", () => {
     expect(() => parseNodeOptions(["--gcmode", "fast"])).toThrow(
       '--gcmode: expected archive or full, got "fast"',
     );
+  });
+
+  it("reads --rpc.gascap and --rpc.evmtimeout, and serves testing only when listed", async () => {
+    const o = parseNodeOptions(["--rpc.gascap", "0", "--rpc.evmtimeout", "1m30s"]);
+    if (o === "help") throw new Error("help");
+    expect(o.gasCap).toBe(0n);
+    expect(o.evmTimeoutMs).toBe(90_000);
+    expect(o.http.apis.has("testing")).toBe(false);
+    const t = parseNodeOptions(["--http.api", "eth,testing", "--rpc.evmtimeout", "0"]);
+    if (t === "help") throw new Error("help");
+    expect(t.http.apis).toEqual(new Set(["eth", "testing"]));
+    expect(t.evmTimeoutMs).toBe(0);
+    expect(() => parseNodeOptions(["--rpc.gascap", "-1"])).toThrow(
+      '--rpc.gascap: expected a gas amount (0 for no cap), got "-1"',
+    );
+    expect(() => parseNodeOptions(["--rpc.evmtimeout", "5"])).toThrow(
+      '--rpc.evmtimeout: expected a duration such as 5s, 500ms or 1m30s (0 for none), got "5"',
+    );
+    // The defaults reach the RPC layer: go-ethereum's 50M gas cap and 5 s timeout.
+    const d = parseNodeOptions(["--http.port", "0"]);
+    if (d === "help") throw new Error("help");
+    const started = await startNode(d);
+    try {
+      expect(started.server.handler.env.gasCap).toBe(50_000_000n);
+      expect(started.server.handler.env.evmTimeoutMs).toBe(5000);
+    } finally {
+      await started.close();
+    }
   });
 
   it("prints a one-line error for a bad option or genesis (compiled CLI)", () => {

@@ -12,14 +12,16 @@ import { DEV_MNEMONIC, devAccounts, devGenesisJson } from "../node/devchain.js";
 import { type Genesis, parseGenesis } from "../node/genesis.js";
 import { DevNode, type GcMode } from "../node/node.js";
 import { bytesToHex } from "../primitives/hex.js";
-import { DEFAULT_GAS_CAP } from "../rpc/exec.js";
+import { DEFAULT_EVM_TIMEOUT_MS, DEFAULT_GAS_CAP } from "../rpc/exec.js";
 import { ALL_APIS, isLoopback, RpcHandler, RpcServer, type ServerOptions } from "../rpc/server.js";
+import { parseDuration } from "../tracers/trace.js";
 import { parseArgs } from "./args.js";
 
 const HELP = `usage: sonde node [--genesis FILE] [--http.addr A] [--http.port P] [--http.api LIST]
                   [--ws] [--ws.addr A] [--ws.port P] [--ws.api LIST]
                   [--block-time SECONDS | --no-mining] [--datadir DIR]
                   [--gcmode archive|full] [--prevrandao random|derived]
+                  [--rpc.gascap N] [--rpc.evmtimeout DURATION]
                   [--engine-variant NAME]
 
 Runs a development node: JSON-RPC 2.0 over HTTP (and WebSocket with --ws) in front of
@@ -35,7 +37,8 @@ options:
   --http.port P         HTTP port (default 8545; 0 picks a free port)
   --http.api LIST       namespaces served over HTTP, comma-separated, from
                         ${ALL_APIS.join(",")} (default eth,net,web3,txpool, plus debug,
-                        trace and evm when the address is loopback)
+                        trace and evm when the address is loopback; testing, for
+                        testing_buildBlockV1, only when listed)
   --ws                  serve JSON-RPC over WebSocket too (eth_subscribe)
   --ws.addr A           WebSocket address (default: the HTTP address)
   --ws.port P           WebSocket port (default: the HTTP port, one listener for both)
@@ -48,6 +51,10 @@ options:
                         crash; restarting with the same DIR continues the chain)
   --gcmode MODE         full (default: the recent 128 states and checkpoints; older ones
                         re-executed, up to 128 blocks) or archive (every state kept)
+  --rpc.gascap N        most gas eth_call, eth_estimateGas and the other calls may use
+                        (default 50000000; 0: no cap)
+  --rpc.evmtimeout D    how long eth_call and eth_estimateGas may run, as a Go duration
+                        (default 5s; 0: no limit); then "execution aborted (timeout = D)"
   --prevrandao MODE     mixHash (PREVRANDAO) of sealed blocks: random (default, as geth
                         --dev) or derived (keccak256(parent hash, number): two nodes fed
                         the same transactions at the same timestamps seal identical blocks)
@@ -60,11 +67,11 @@ sendTransaction for the dev accounts, subscriptions over WebSocket), txpool_*,
 debug_trace* (Transaction, Call, BlockByNumber/ByHash, Block, BadBlock, Chain via
 debug_subscribe), debug_intermediateRoots, debug_standardTrace(Bad)BlockToFile,
 debug_getBadBlocks, debug_storageRangeAt, debug_getAccessibleState, debug_getRaw*, and
-trace_* (replayTransaction, replayBlockTransactions, transaction, block, filter, call,
-callMany, rawTransaction), eth_config, eth_capabilities, eth_getStorageValues,
-eth_baseFee, eth_simulateV1, and evm_mine, evm_setAutomine, evm_getAutomine,
-evm_setNextBlockTimestamp, evm_increaseTime (anvil's and Hardhat's dev-chain controls).
-Not yet (-32601): trace_get.`;
+trace_* (replayTransaction, replayBlockTransactions, transaction, get, block, filter,
+call, callMany, rawTransaction), eth_config, eth_capabilities, eth_getStorageValues,
+eth_baseFee, eth_simulateV1, evm_mine, evm_setAutomine, evm_getAutomine,
+evm_setNextBlockTimestamp, evm_increaseTime (anvil's and Hardhat's dev-chain controls),
+and testing_buildBlockV1 (the testing namespace, off unless listed in --http.api).`;
 
 export interface NodeCliOptions {
   genesisFile?: string;
@@ -79,6 +86,10 @@ export interface NodeCliOptions {
   prevRandao?: "random" | "derived";
   /** --engine-variant: run with one rule deliberately changed (src/evm/variants.ts). */
   engineVariant?: string;
+  /** --rpc.gascap (default 50M; 0: no cap). */
+  gasCap?: bigint;
+  /** --rpc.evmtimeout in milliseconds (default 5000; 0: none). */
+  evmTimeoutMs?: number;
 }
 
 function readPort(v: string, opt: string): number {
@@ -126,6 +137,8 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
     gcmode: "string",
     "engine-variant": "string",
     prevrandao: "string",
+    "rpc.gascap": "string",
+    "rpc.evmtimeout": "string",
     help: "boolean",
   });
   if (options.help) return "help";
@@ -173,6 +186,23 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
   if (variant !== undefined) {
     engineVariant(variant); // an unknown name fails here, listing the known ones
     out.engineVariant = variant;
+  }
+  const cap = str("rpc.gascap");
+  if (cap !== undefined) {
+    if (!/^\d+$/.test(cap) || BigInt(cap) >= 1n << 64n) {
+      throw new InvalidInputError(`--rpc.gascap: expected a gas amount (0 for no cap), got "${cap}"`);
+    }
+    out.gasCap = BigInt(cap);
+  }
+  const evmTimeout = str("rpc.evmtimeout");
+  if (evmTimeout !== undefined) {
+    try {
+      out.evmTimeoutMs = parseDuration(evmTimeout);
+    } catch {
+      throw new InvalidInputError(
+        `--rpc.evmtimeout: expected a duration such as 5s, 500ms or 1m30s (0 for none), got "${evmTimeout}"`,
+      );
+    }
   }
   const gc = str("gcmode");
   if (gc !== undefined) {
@@ -238,7 +268,12 @@ export async function startNode(o: NodeCliOptions): Promise<StartedNode> {
     store,
     prevRandao: o.prevRandao ?? "random",
   });
-  const handler = new RpcHandler({ node, gasCap: DEFAULT_GAS_CAP, clientVersion: clientVersion() });
+  const handler = new RpcHandler({
+    node,
+    gasCap: o.gasCap ?? DEFAULT_GAS_CAP,
+    evmTimeoutMs: o.evmTimeoutMs ?? DEFAULT_EVM_TIMEOUT_MS,
+    clientVersion: clientVersion(),
+  });
   const sopts: ServerOptions = { http: o.http, ws: o.ws };
   const server = new RpcServer(handler, sopts);
   try {

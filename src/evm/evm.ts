@@ -6,6 +6,12 @@
  * once per frame keeps untraced execution free of tracing cost (bench/hooks-overhead.js).
  *
  * Halts are values on the frame (`status`, `error`), never exceptions.
+ *
+ * An execution can be given a deadline (`EVM.deadline`, on the performance.now() clock;
+ * go-ethereum's eth_call timeout): it is checked when a frame starts and every 4096 taken
+ * jumps (where the plain loop already does periodic work) or 4096 steps (traced loop),
+ * and once passed the execution is abandoned by throwing ExecutionAbortedError. The
+ * state it ran on is then unusable; callers run such executions on throwaway states.
  */
 import { create2Address, createAddress } from "../primitives/address.js";
 import type { Address } from "../primitives/hex.js";
@@ -43,6 +49,19 @@ import type { Precompile } from "./precompiles/types.js";
 export const MAX_CALL_DEPTH = 1024;
 export const MAX_CODE_SIZE = 24576; // EIP-170
 const EMPTY = new Uint8Array(0);
+const NO_DEADLINE = Number.POSITIVE_INFINITY;
+
+/** Thrown through the EVM when its deadline has passed (see the module comment). */
+export class ExecutionAbortedError extends Error {
+  override name = "ExecutionAbortedError";
+  constructor() {
+    super("execution aborted: deadline passed");
+  }
+}
+
+function checkDeadline(deadline: number): void {
+  if (performance.now() > deadline) throw new ExecutionAbortedError();
+}
 const MAX_NONCE = (1n << 64n) - 1n;
 
 export interface CallResult extends CallOutcome {
@@ -69,6 +88,8 @@ export class EVM {
   readonly precompiles: ReadonlyMap<string, Precompile>;
   readonly hooks: Hooks | null;
   private readonly traced: boolean;
+  /** performance.now() time after which execution is abandoned (ExecutionAbortedError); Infinity: never. */
+  deadline = NO_DEADLINE;
 
   constructor(
     readonly state: StateDB,
@@ -345,6 +366,7 @@ export class EVM {
   }
 
   private run(f: Frame): void {
+    if (this.deadline !== NO_DEADLINE) checkDeadline(this.deadline);
     if (this.traced) runTraced(f, this.table, this.hooks!);
     else if (this.table.tableOnly === true) runTraced(f, this.table, TABLE_ONLY);
     else runPlain(f, this.table);
@@ -438,6 +460,7 @@ function runPlain(f: Frame, t: JumpTable): void {
   const code = f.code;
   const len = code.length;
   const lenBig = BigInt(len);
+  const deadline = f.evm.deadline;
   let stack = f.stack;
   let refresh = STACK_REFRESH;
   const jumpdests = f.jumpdests;
@@ -798,6 +821,7 @@ function runPlain(f: Frame, t: JumpTable): void {
           if (--refresh === 0) {
             refresh = STACK_REFRESH;
             stack = f.stack = stack.slice();
+            if (deadline !== NO_DEADLINE) checkDeadline(deadline);
           }
           continue;
         }
@@ -831,6 +855,7 @@ function runPlain(f: Frame, t: JumpTable): void {
           if (--refresh === 0) {
             refresh = STACK_REFRESH;
             stack = f.stack = stack.slice();
+            if (deadline !== NO_DEADLINE) checkDeadline(deadline);
           }
           continue;
         }
@@ -919,6 +944,7 @@ function runPlain(f: Frame, t: JumpTable): void {
               if (--refresh === 0) {
                 refresh = STACK_REFRESH;
                 stack = f.stack = stack.slice();
+                if (deadline !== NO_DEADLINE) checkDeadline(deadline);
               }
               continue;
             }
@@ -1062,7 +1088,13 @@ function runTraced(f: Frame, t: JumpTable, hooks: Hooks): void {
   const maxStack = t.maxStack;
   const onOpcode = hooks.onOpcode!;
   const depth = f.depth;
+  const deadline = f.evm.deadline;
+  let budget = 4096;
   while (f.status === RUNNING) {
+    if (--budget === 0) {
+      budget = 4096;
+      if (deadline !== NO_DEADLINE) checkDeadline(deadline);
+    }
     const pc = f.pc;
     const op = pc < len ? code[pc]! : 0;
     const gasBefore = f.gas;

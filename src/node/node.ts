@@ -94,6 +94,8 @@ export class DevNode {
   readonly events = new EventEmitter();
   private readonly txIndex = new Map<string, TxLocation>();
   private readonly senders = new Map<string, Address>();
+  /** 0x-hex hashes by transaction object (see hashOf). */
+  private readonly txHashes = new WeakMap<Transaction, string>();
   private readonly sealCtx: SealContext;
   readonly sealer: Sealer;
   /** Seconds added to the wall clock for new blocks (evm_increaseTime). */
@@ -221,9 +223,23 @@ export class DevNode {
     return loc;
   }
 
+  /**
+   * The 0x-hex hash of a transaction, remembered per transaction object: a stored block's
+   * transactions are never modified, and tracing a block would otherwise re-encode and
+   * hash every transaction on each request. Filled when blocks are indexed.
+   */
+  hashOf(tx: Transaction): string {
+    let h = this.txHashes.get(tx);
+    if (h === undefined) {
+      h = bytesToHex(txHash(tx));
+      this.txHashes.set(tx, h);
+    }
+    return h;
+  }
+
   /** The sender of a transaction (cached by hash). */
   sender(tx: Transaction, hash?: string): Address {
-    const h = hash ?? bytesToHex(txHash(tx));
+    const h = hash ?? this.hashOf(tx);
     let s = this.senders.get(h);
     if (s === undefined) {
       s = recoverSender(tx);
@@ -234,7 +250,7 @@ export class DevNode {
 
   private index(b: StoredBlock): void {
     b.block.transactions.forEach((tx, i) => {
-      this.txIndex.set(bytesToHex(txHash(tx)), { blockHash: b.hash, index: i });
+      this.txIndex.set(this.hashOf(tx), { blockHash: b.hash, index: i });
     });
   }
 

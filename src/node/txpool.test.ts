@@ -89,7 +89,7 @@ describe("TxPool admission", () => {
       "invalid sender: invalid chain id for signer: have 1 want 1337",
     );
     expect(() => pool.add(tx(0n))).toThrow(
-      `transaction underpriced: gas tip cap ${GWEI}, minimum needed ${2n * GWEI}`,
+      `transaction gas price below minimum: gas tip cap ${GWEI}, minimum needed ${2n * GWEI}`,
     );
     const small = new TxPool({ ...fakeChain(), gasLimit: () => 100_000n });
     expect(() => small.add(tx(0n, { gasLimit: 200_000n }))).toThrow("exceeds block gas limit");
@@ -153,5 +153,99 @@ describe("TxPool queue and selection", () => {
     expect(pool.get(t0.hash)).toBeUndefined();
     expect(pool.get(t1.hash)).toBeDefined();
     expect(pool.status()).toEqual({ pending: 1, queued: 0 });
+  });
+});
+
+describe("TxPool limits", () => {
+  const keys = devAccounts();
+  /** A chain where every dev account has 1 ether and nonce 0. */
+  function funded(): PoolChain {
+    const accounts = new Map<Address, { nonce: bigint; balance: bigint; code: Uint8Array }>();
+    for (const k of keys)
+      accounts.set(k.address, { nonce: 0n, balance: 10n ** 18n, code: new Uint8Array(0) });
+    return { ...fakeChain(), account: (a) => accounts.get(a) };
+  }
+  /** Transaction of dev account `i` paying `tip` gwei on top of a 1 gwei base fee. */
+  const from = (i: number, nonce: bigint, tip: bigint, over: Partial<FeeMarketTransaction> = {}) =>
+    tx(nonce, { maxPriorityFeePerGas: tip * GWEI, maxFeePerGas: (tip + 2n) * GWEI, ...over }, keys[i]!.key);
+  const nonces = (pool: TxPool, i: number) =>
+    [...(pool.pending().get(keys[i]!.address) ?? []), ...(pool.queued().get(keys[i]!.address) ?? [])].map(
+      (e) => e.tx.nonce,
+    );
+
+  it("has go-ethereum's defaults", () => {
+    const pool = new TxPool(funded());
+    expect([pool.globalSlots, pool.globalQueue, pool.accountSlots, pool.accountQueue]).toEqual([
+      5120, 1024, 16, 64,
+    ]);
+    expect([pool.maxTxSize, pool.priceBump]).toEqual([131072, 10n]);
+  });
+
+  it("evicts the cheapest when full, and refuses what is not better than them", () => {
+    const pool = new TxPool(funded(), { globalSlots: 2, globalQueue: 1 });
+    const cheap = pool.add(from(0, 0n, 1n));
+    pool.add(from(1, 0n, 2n));
+    pool.add(from(2, 0n, 3n));
+    expect(() => pool.add(from(3, 0n, 1n))).toThrow(/^transaction underpriced$/);
+    const better = pool.add(from(3, 0n, 5n));
+    expect(pool.get(cheap.hash)).toBeUndefined();
+    expect(pool.get(better.hash)).toBeDefined();
+    expect(pool.size).toBe(3);
+    // A transaction of 40 KiB takes two slots: the two cheapest make room for it.
+    const data = new Uint8Array(40 * 1024).fill(1);
+    const big = pool.add(from(4, 0n, 9n, { data, gasLimit: 2_000_000n }));
+    expect(big.size).toBeGreaterThan(32 * 1024);
+    expect(pool.size).toBe(2);
+    expect(nonces(pool, 2)).toEqual([]);
+    expect(nonces(pool, 1)).toEqual([]);
+    expect(nonces(pool, 3)).toEqual([0n]);
+  });
+
+  it("refuses when eviction cannot make room, and never evicts pending for a gapped transaction", () => {
+    const pool = new TxPool(funded(), { globalSlots: 2, globalQueue: 1 });
+    pool.add(from(0, 0n, 1n));
+    const data = new Uint8Array(100 * 1024).fill(1); // 4 slots: more than the pool has
+    expect(() => pool.add(from(1, 0n, 9n, { data, gasLimit: 5_000_000n }))).toThrow(/^txpool is full$/);
+    pool.add(from(1, 0n, 2n));
+    pool.add(from(2, 0n, 3n));
+    expect(() => pool.add(from(3, 1n, 9n))).toThrow("future transaction tries to replace pending");
+    expect(pool.size).toBe(3);
+  });
+
+  it("keeps at most accountQueue queued transactions per sender, dropping the highest nonces", () => {
+    const pool = new TxPool(funded(), { accountQueue: 2 });
+    pool.add(from(0, 5n, 1n));
+    const six = pool.add(from(0, 6n, 1n));
+    expect(() => pool.add(from(0, 7n, 1n))).toThrow(
+      `account limit exceeded: 2 queued transactions from ${ALICE}`,
+    );
+    pool.add(from(0, 4n, 1n));
+    expect(pool.get(six.hash)).toBeUndefined();
+    expect(nonces(pool, 0)).toEqual([4n, 5n]);
+    // Pending transactions do not count against the queue limit.
+    for (const n of [0n, 1n, 2n, 3n]) pool.add(from(0, n, 1n));
+    expect(pool.status()).toEqual({ pending: 6, queued: 0 });
+  });
+
+  it("keeps at most globalQueue queued transactions, the least recently active senders' going first", () => {
+    const pool = new TxPool(funded(), { globalQueue: 2 });
+    const oldest = pool.add(from(0, 3n, 1n));
+    pool.add(from(1, 3n, 1n));
+    const newest = pool.add(from(2, 3n, 1n));
+    expect(pool.get(oldest.hash)).toBeUndefined();
+    expect(pool.get(newest.hash)).toBeDefined();
+    expect(pool.status()).toEqual({ pending: 0, queued: 2 });
+  });
+
+  it("trims senders above accountSlots when more than globalSlots are pending", () => {
+    const pool = new TxPool(funded(), { globalSlots: 3, accountSlots: 1 });
+    for (const n of [0n, 1n, 2n]) pool.add(from(0, n, 1n));
+    pool.add(from(1, 0n, 1n));
+    expect(nonces(pool, 0)).toEqual([0n, 1n]);
+    pool.add(from(1, 1n, 1n));
+    expect(nonces(pool, 0)).toEqual([0n]);
+    expect(nonces(pool, 1)).toEqual([0n, 1n]);
+    expect(() => pool.add(from(1, 2n, 1n))).toThrow(/^txpool is full$/);
+    expect(pool.status()).toEqual({ pending: 3, queued: 0 });
   });
 });

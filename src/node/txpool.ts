@@ -25,10 +25,29 @@
  * (txpool_status counts them). A block takes a blob transaction only while its blob fee
  * cap covers the next block's blob base fee and the block's blob limit allows.
  *
- * Not modelled: per-account slot limits, eviction of cheaper transactions when the pool is
- * full (a full pool refuses new transactions), the cumulative balance check over a
- * sender's queued transactions, go-ethereum's blob pool limits on nonce gaps and on
- * delegated senders.
+ * Limits, as go-ethereum's legacypool (defaults in parentheses, all in PoolOptions):
+ * - Size: a transaction uses ceil(size / 32 KiB) slots; the pool holds at most
+ *   globalSlots + globalQueue slots (5120 + 1024). When a new transaction does not fit,
+ *   it is refused with "transaction underpriced" unless it pays more than the cheapest
+ *   pooled one (by effective tip at the next base fee, then fee cap, then tip); if it
+ *   does, the cheapest are evicted to make room ("txpool is full" when even that cannot
+ *   free enough), except that a transaction behind a nonce gap never evicts pending ones
+ *   ("future transaction tries to replace pending").
+ * - Queued: at most accountQueue (64) per sender, the highest nonces dropped first, and
+ *   globalQueue (1024) in all, taken from the senders least recently active first.
+ * - Pending: above globalSlots (5120) in all, senders with more than accountSlots (16)
+ *   pending transactions lose their highest nonces, the largest first, down to
+ *   accountSlots.
+ * go-ethereum applies the queue and pending limits when it next reorganises the pool,
+ * after accepting the transaction; Sonde applies them at once, and refuses a new
+ * transaction they would drop ("account limit exceeded", "txpool is full") instead of
+ * accepting it and dropping it silently. The limits are also applied after a new block.
+ * Blob transactions do not count against them (go-ethereum keeps them in a separate pool
+ * with limits of its own, which are not modelled).
+ *
+ * Not modelled: the cumulative balance check over a sender's queued transactions,
+ * go-ethereum's blob pool limits on nonce gaps and on delegated senders, the lifetime
+ * of queued transactions (3 h), and the throttle on evictions between reorganisations.
  */
 
 import { GAS_PER_BLOB } from "../block/blobs.js";
@@ -86,8 +105,14 @@ export interface PoolOptions {
   minTip?: bigint;
   /** Largest encoded transaction accepted (go-ethereum: 4 × 32 KiB). */
   maxTxSize?: number;
-  /** Most transactions held (pending + queued). */
-  capacity?: number;
+  /** Pending (executable) transactions of all senders (--txpool.globalslots, 5120). */
+  globalSlots?: number;
+  /** Queued (non-executable) transactions of all senders (--txpool.globalqueue, 1024). */
+  globalQueue?: number;
+  /** Pending transactions guaranteed to each sender (--txpool.accountslots, 16). */
+  accountSlots?: number;
+  /** Queued transactions allowed per sender (--txpool.accountqueue, 64). */
+  accountQueue?: number;
   /** Replacement fee bump, percent (go-ethereum: 10). */
   priceBump?: bigint;
 }
@@ -104,10 +129,29 @@ export interface PoolTx {
   sidecar?: BlobSidecar;
 }
 
-export const DEFAULT_MAX_TX_SIZE = 4 * 32 * 1024;
-export const DEFAULT_CAPACITY = 5120;
+/** go-ethereum's txSlotSize: the pool's unit of space. */
+export const TX_SLOT_SIZE = 32 * 1024;
+export const DEFAULT_MAX_TX_SIZE = 4 * TX_SLOT_SIZE;
+export const DEFAULT_GLOBAL_SLOTS = 5120;
+export const DEFAULT_GLOBAL_QUEUE = 1024;
+export const DEFAULT_ACCOUNT_SLOTS = 16;
+export const DEFAULT_ACCOUNT_QUEUE = 64;
 /** Largest blob transaction accepted, sidecar included (go-ethereum's blob pool: 1 MiB). */
 export const MAX_BLOB_TX_SIZE = 1024 * 1024;
+
+/** Slots a pooled transaction takes (blob transactions: none, see the module comment). */
+function slotsOf(e: PoolTx): number {
+  return e.tx.type === 3 ? 0 : Math.ceil(e.size / TX_SLOT_SIZE);
+}
+
+/** go-ethereum's price order: effective tip at `baseFee`, then fee cap, then tip. */
+function comparePrice(a: Transaction, b: Transaction, baseFee: bigint): number {
+  return (
+    cmp(effectiveTip(a, baseFee), effectiveTip(b, baseFee)) ||
+    cmp(txFeeCap(a), txFeeCap(b)) ||
+    cmp(txTipCap(a), txTipCap(b))
+  );
+}
 
 /** The tip a transaction pays above `baseFee` (may be negative when the fee cap is below it). */
 export function effectiveTip(tx: Transaction, baseFee: bigint): bigint {
@@ -123,9 +167,14 @@ export class TxPool {
   private readonly announced = new Set<string>();
   private readonly listeners: ((tx: PoolTx) => void)[] = [];
   private seq = 0;
+  /** Slots in use (see slotsOf). */
+  private usedSlots = 0;
   readonly minTip: bigint;
   readonly maxTxSize: number;
-  readonly capacity: number;
+  readonly globalSlots: number;
+  readonly globalQueue: number;
+  readonly accountSlots: number;
+  readonly accountQueue: number;
   readonly priceBump: bigint;
 
   constructor(
@@ -134,7 +183,10 @@ export class TxPool {
   ) {
     this.minTip = opts.minTip ?? 0n;
     this.maxTxSize = opts.maxTxSize ?? DEFAULT_MAX_TX_SIZE;
-    this.capacity = opts.capacity ?? DEFAULT_CAPACITY;
+    this.globalSlots = opts.globalSlots ?? DEFAULT_GLOBAL_SLOTS;
+    this.globalQueue = opts.globalQueue ?? DEFAULT_GLOBAL_QUEUE;
+    this.accountSlots = opts.accountSlots ?? DEFAULT_ACCOUNT_SLOTS;
+    this.accountQueue = opts.accountQueue ?? DEFAULT_ACCOUNT_QUEUE;
     this.priceBump = opts.priceBump ?? 10n;
   }
 
@@ -173,22 +225,143 @@ export class TxPool {
     const sender = this.validate(tx, size, sidecar, checked);
     let txs = this.bySender.get(sender);
     const old = txs?.get(tx.nonce);
-    if (old !== undefined) {
-      if (!this.bumped(old.tx, tx)) throw new TxPoolError("replacement transaction underpriced");
-    } else if (this.byHash.size >= this.capacity) {
-      throw new TxPoolError("txpool is full");
+    if (old !== undefined && !this.bumped(old.tx, tx)) {
+      throw new TxPoolError("replacement transaction underpriced");
     }
+    const entry: PoolTx = { tx, hash, sender, size, seq: this.seq++ };
+    if (checked.sidecar !== undefined) entry.sidecar = checked.sidecar;
+    this.makeRoom(entry, old);
     if (txs === undefined) {
       txs = new Map();
       this.bySender.set(sender, txs);
     }
     if (old !== undefined) this.drop(old);
-    const entry: PoolTx = { tx, hash, sender, size, seq: this.seq++ };
-    if (checked.sidecar !== undefined) entry.sidecar = checked.sidecar;
     txs.set(tx.nonce, entry);
     this.byHash.set(hash, entry);
+    this.usedSlots += slotsOf(entry);
+    const why = this.truncate(entry);
+    if (why !== undefined) throw new TxPoolError(why);
     this.announce(sender);
     return entry;
+  }
+
+  /**
+   * When `entry` does not fit in the pool's slots, evicts the cheapest transactions to
+   * make room, or refuses it (see the module comment). `old` is the transaction it replaces.
+   */
+  private makeRoom(entry: PoolTx, old: PoolTx | undefined): void {
+    const need = slotsOf(entry);
+    if (need === 0) return;
+    let over =
+      this.usedSlots - (old === undefined ? 0 : slotsOf(old)) + need - (this.globalSlots + this.globalQueue);
+    if (over <= 0) return;
+    const baseFee = this.chain.nextBaseFee();
+    const cheapest = [...this.byHash.values()]
+      .filter((e) => e !== old && slotsOf(e) > 0)
+      .sort((a, b) => comparePrice(a.tx, b.tx, baseFee) || b.seq - a.seq);
+    const floor = cheapest[0];
+    if (floor === undefined || comparePrice(floor.tx, entry.tx, baseFee) >= 0) {
+      throw new TxPoolError("transaction underpriced");
+    }
+    const evict: PoolTx[] = [];
+    for (const e of cheapest) {
+      if (over <= 0) break;
+      evict.push(e);
+      over -= slotsOf(e);
+    }
+    if (over > 0) throw new TxPoolError("txpool is full");
+    if (this.isGapped(entry.sender, entry.tx.nonce)) {
+      const pending = new Set<PoolTx>();
+      for (const e of evict) for (const p of this.pendingOf(e.sender)) pending.add(p);
+      if (evict.some((e) => pending.has(e))) {
+        throw new TxPoolError("future transaction tries to replace pending");
+      }
+    }
+    for (const e of evict) this.drop(e);
+  }
+
+  /** Whether a transaction of `sender` with `nonce` would sit behind a nonce gap. */
+  private isGapped(sender: Address, nonce: bigint): boolean {
+    const txs = this.bySender.get(sender);
+    for (let n = this.stateNonce(sender); n < nonce; n++) if (txs?.get(n) === undefined) return true;
+    return false;
+  }
+
+  /**
+   * Applies the queue and pending limits (see the module comment). When `added` is
+   * given and had to go, returns why (go-ethereum's text), having removed it.
+   */
+  private truncate(added?: PoolTx): string | undefined {
+    const n = this.byHash.size;
+    if (n <= this.accountQueue && n <= this.globalQueue && n <= this.globalSlots) return undefined;
+    let why: string | undefined;
+    const dropped = (e: PoolTx, reason: string) => {
+      this.drop(e);
+      if (e === added) why = reason;
+    };
+    // Each sender's queue: the highest nonces beyond accountQueue go.
+    const queued = this.queuedCounted();
+    for (const [sender, list] of queued) {
+      while (list.length > this.accountQueue) {
+        dropped(
+          list.pop()!,
+          `account limit exceeded: ${this.accountQueue} queued transactions from ${checksumAddress(sender)}`,
+        );
+      }
+      if (list.length === 0) queued.delete(sender);
+    }
+    // All queues: the least recently active senders lose theirs first, highest nonces first.
+    let excess = [...queued.values()].reduce((n, l) => n + l.length, 0) - this.globalQueue;
+    if (excess > 0) {
+      const senders = [...queued.keys()].sort((a, b) => this.lastSeq(a) - this.lastSeq(b));
+      for (const sender of senders) {
+        const list = queued.get(sender)!;
+        while (excess > 0 && list.length > 0) {
+          dropped(list.pop()!, "txpool is full");
+          excess--;
+        }
+        if (excess <= 0) break;
+      }
+    }
+    // Pending: above globalSlots, senders above accountSlots shrink, the largest first.
+    const pending = [...this.pending()]
+      .map(([sender, list]) => ({ sender, list: list.filter((e) => slotsOf(e) > 0) }))
+      .filter((p) => p.list.length > 0);
+    let total = pending.reduce((n, p) => n + p.list.length, 0);
+    while (total > this.globalSlots) {
+      let top: { sender: Address; list: PoolTx[] } | undefined;
+      for (const p of pending) {
+        if (p.list.length <= this.accountSlots) continue;
+        if (
+          top === undefined ||
+          p.list.length > top.list.length ||
+          (p.list.length === top.list.length && this.lastSeq(p.sender) < this.lastSeq(top.sender))
+        ) {
+          top = p;
+        }
+      }
+      if (top === undefined) break;
+      dropped(top.list.pop()!, "txpool is full");
+      total--;
+    }
+    return why;
+  }
+
+  /** Queued transactions that count against the limits, by sender, in nonce order. */
+  private queuedCounted(): Map<Address, PoolTx[]> {
+    const out = new Map<Address, PoolTx[]>();
+    for (const [sender, list] of this.queued()) {
+      const counted = list.filter((e) => slotsOf(e) > 0);
+      if (counted.length > 0) out.set(sender, counted);
+    }
+    return out;
+  }
+
+  /** Arrival of a sender's newest pooled transaction (go-ethereum's heartbeat). */
+  private lastSeq(sender: Address): number {
+    let last = -1;
+    for (const e of this.bySender.get(sender)?.values() ?? []) if (e.seq > last) last = e.seq;
+    return last;
   }
 
   /** go-ethereum's replacement rule: both caps strictly higher and at least `priceBump`% higher. */
@@ -269,7 +442,9 @@ export class TxPool {
       throw new TxPoolError(gethStatelessMessage(err, tx, sender));
     }
     if (tip < this.minTip) {
-      throw new TxPoolError(`transaction underpriced: gas tip cap ${tip}, minimum needed ${this.minTip}`);
+      throw new TxPoolError(
+        `transaction gas price below minimum: gas tip cap ${tip}, minimum needed ${this.minTip}`,
+      );
     }
     if (tx.type === 3) {
       try {
@@ -318,6 +493,7 @@ export class TxPool {
   }
 
   private drop(entry: PoolTx): void {
+    if (this.byHash.get(entry.hash) === entry) this.usedSlots -= slotsOf(entry);
     this.byHash.delete(entry.hash);
     this.announced.delete(entry.hash);
     const txs = this.bySender.get(entry.sender);
@@ -451,6 +627,7 @@ export class TxPool {
       const nonce = this.stateNonce(sender);
       for (const e of [...txs.values()]) if (e.tx.nonce < nonce) this.drop(e);
     }
+    this.truncate();
     for (const sender of [...this.bySender.keys()]) this.announce(sender);
   }
 }

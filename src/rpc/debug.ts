@@ -44,19 +44,35 @@ import {
 } from "../chain/block.js";
 import type { StoredBlock } from "../chain/blockchain.js";
 import type { BlockContext } from "../evm/context.js";
+import { ExecutionAbortedError } from "../evm/evm.js";
 import type { Fork } from "../evm/forks.js";
 import type { DevNode } from "../node/node.js";
 import { type Address, bytesToHex, wordToBytes } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import type { StateDB } from "../state/statedb.js";
 import { StateUnavailableError } from "../store/lmdb-store.js";
-import { runTrace, type TraceConfig, type TracerContext, TracerError } from "../tracers/index.js";
+import {
+  DEFAULT_TRACE_TIMEOUT_MS,
+  parseDuration,
+  runTrace,
+  type TraceConfig,
+  type TracerContext,
+  TracerError,
+} from "../tracers/index.js";
 import type { Hooks } from "../tracing/hooks.js";
 import { encodeTransaction, txHash } from "../tx/decode.js";
 import type { Transaction } from "../tx/types.js";
 import { TxValidationError } from "../tx/validate.js";
 import { INVALID_PARAMS, RpcError, serverError } from "./errors.js";
-import { findBlock, prepareCall, resolveBlock, runPrepared, stateBeforeTx } from "./exec.js";
+import {
+  callGas,
+  deadlineAfter,
+  findBlock,
+  prepareCall,
+  resolveBlock,
+  runPrepared,
+  stateBeforeTx,
+} from "./exec.js";
 import { formatBlock } from "./format.js";
 import {
   args,
@@ -219,7 +235,7 @@ export function replayBlock(
   const gasLimit = b.block.header.gasLimit;
   for (let i = 0; i < txs.length; i++) {
     const tx = txs[i]!;
-    const hash = bytesToHex(txHash(tx));
+    const hash = node.hashOf(tx);
     const sender = node.sender(tx, hash);
     const cur = base;
     let done = false;
@@ -570,21 +586,37 @@ export function debugNamespace(env: RpcEnv): Namespace {
         blockOverrides: c.blockOverrides,
         gasCap: env.gasCap,
       });
-      const gas = a.gas === undefined || a.gas > env.gasCap ? env.gasCap : a.gas;
+      const gas = callGas(a, env.gasCap);
       let failure: string | undefined;
-      const out = traceToJson(
-        c.trace,
-        {
-          fork: prepared.env.fork,
-          chainConfig: node.genesis.spec.config,
-          blockNumber: prepared.env.ctx.number,
-        },
-        (hooks) => {
-          const r = runPrepared(prepared, gas, hooks);
-          if (r.error !== undefined) failure = r.error;
-          return r;
-        },
-      );
+      // As go-ethereum: the tracer's timeout (default 5 s) bounds the call. The tracer
+      // checks it in its hooks; the EVM checks it too, for tracers without step hooks.
+      let timeoutMs: number;
+      try {
+        timeoutMs = c.trace.timeout === undefined ? DEFAULT_TRACE_TIMEOUT_MS : parseDuration(c.trace.timeout);
+      } catch (err) {
+        if (err instanceof TracerError) throw serverError(err.message);
+        throw err;
+      }
+      const deadline = deadlineAfter(timeoutMs);
+      let out: RawJson;
+      try {
+        out = traceToJson(
+          c.trace,
+          {
+            fork: prepared.env.fork,
+            chainConfig: node.genesis.spec.config,
+            blockNumber: prepared.env.ctx.number,
+          },
+          (hooks) => {
+            const r = runPrepared(prepared, gas, hooks, deadline);
+            if (r.error !== undefined) failure = r.error;
+            return r;
+          },
+        );
+      } catch (err) {
+        if (err instanceof ExecutionAbortedError) throw serverError("execution timeout");
+        throw err;
+      }
       if (failure !== undefined) throw serverError(`err: ${failure} (supplied gas ${gas})`);
       return out;
     },

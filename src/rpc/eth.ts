@@ -37,6 +37,8 @@ import { ethCapabilities, ethConfig } from "./config.js";
 import { INVALID_PARAMS, invalidParam, RpcError, serverError } from "./errors.js";
 import {
   callFailure,
+  callGas,
+  DEFAULT_EVM_TIMEOUT_MS,
   doCall,
   estimateGas,
   findBlock,
@@ -301,7 +303,9 @@ function sendTransaction(env: RpcEnv, a: CallArgs): string {
   } else if (a.gasPrice === undefined) {
     filled.gasPrice = suggestTip(env) + (node.head.block.header.baseFeePerGas ?? 0n);
   }
-  const gas = a.gas ?? estimateGas(node, { args: filled, block: node.head, gasCap: env.gasCap });
+  const gas =
+    a.gas ??
+    estimateGas(node, { args: filled, block: node.head, gasCap: env.gasCap, timeoutMs: evmTimeout(env) });
   const base = {
     nonce,
     gasLimit: gas,
@@ -384,6 +388,11 @@ function blockReceipts(env: RpcEnv, b: StoredBlock): Json[] {
   );
 }
 
+/** The EVM timeout of eth_call and eth_estimateGas (--rpc.evmtimeout), in milliseconds. */
+function evmTimeout(env: RpcEnv): number {
+  return env.evmTimeoutMs ?? DEFAULT_EVM_TIMEOUT_MS;
+}
+
 function callParams(env: RpcEnv, params: unknown[]) {
   args(params, 4, 1);
   const a = param(params, 0, readCallArgs);
@@ -391,7 +400,7 @@ function callParams(env: RpcEnv, params: unknown[]) {
   const stateOverrides = optParam(params, 2, readStateOverrides, undefined);
   const blockOverrides = optParam(params, 3, readBlockOverrides, undefined);
   const block = resolveBlock(env.node, ref);
-  return { args: a, block, stateOverrides, blockOverrides, gasCap: env.gasCap };
+  return { args: a, block, stateOverrides, blockOverrides, gasCap: env.gasCap, timeoutMs: evmTimeout(env) };
 }
 
 // ---------------------------------------------------------------------------
@@ -528,7 +537,7 @@ function createAccessList(env: RpcEnv, params: unknown[]): Json {
     filled.gasPrice = suggestTip(env);
   }
   const prepared = prepareCall(node, { args: filled, block, stateOverrides, gasCap: env.gasCap });
-  const gas = a.gas === undefined || a.gas > env.gasCap ? env.gasCap : a.gas;
+  const gas = callGas(a, env.gasCap);
   const nonce = a.nonce ?? prepared.nonce;
   const from = prepared.from;
   const to = a.to ?? createAddress(from, nonce);

@@ -10,10 +10,17 @@
  * the RPC gas cap (50M), is capped by it, and under Osaka (EIP-7825) execution gets at
  * most 2^24 gas. Validation failures read as go-ethereum's ("err: insufficient funds for
  * gas * price + value: address X have A want B (supplied gas N)"), reverts become code 3
- * with the revert data.
+ * with the revert data. As go-ethereum's TransactionArgs.ToMessage (SkipNonceChecks and
+ * SkipTransactionChecks), a call is not a transaction: it runs with the sender's current
+ * nonce whatever `nonce` says, and its sender may hold code (no EIP-3607 check), so a
+ * contract can be the `from` of eth_call, eth_estimateGas, eth_createAccessList and
+ * debug_traceCall. A gas cap of 0 means no cap (go-ethereum: gas defaults to 2^63-1).
  *
- * Not as go-ethereum: a `from` account holding code is refused (go-ethereum skips the
- * EIP-3607 check for calls); eth_call's EVM timeout is not enforced.
+ * The EVM timeout (go-ethereum's --rpc.evmtimeout, default 5 s, 0 for none): eth_call
+ * gives up with "execution aborted (timeout = 5s)" once its execution has run that long.
+ * Execution is synchronous, so the timeout is a deadline the interpreter checks now and
+ * then (src/evm/evm.ts), not a timer. Sonde applies the same deadline to a whole
+ * eth_estimateGas (go-ethereum bounds it only by the request's context).
  */
 import { applyTransaction, type TxResult } from "../block/apply.js";
 import { GAS_PER_BLOB } from "../block/blobs.js";
@@ -22,6 +29,7 @@ import type { StoredBlock } from "../chain/blockchain.js";
 import { blockContextFor } from "../chain/process.js";
 import { headerFork } from "../chain/validate.js";
 import type { BlockContext } from "../evm/context.js";
+import { ExecutionAbortedError } from "../evm/evm.js";
 import { Fork } from "../evm/forks.js";
 import { checksumAddress } from "../node/checksum.js";
 import type { DevNode } from "../node/node.js";
@@ -46,6 +54,10 @@ import type { BlockOverrides, BlockRef, CallArgs, StateOverrides } from "./param
 
 /** go-ethereum's default --rpc.gascap. */
 export const DEFAULT_GAS_CAP = 50_000_000n;
+/** go-ethereum's default --rpc.evmtimeout, in milliseconds. */
+export const DEFAULT_EVM_TIMEOUT_MS = 5000;
+/** Gas of a call when the gas cap is 0 (no cap) and none is given: go-ethereum's MaxUint64 / 2. */
+const UNCAPPED_CALL_GAS = (1n << 63n) - 1n;
 /** go-ethereum's estimateGasErrorRatio. */
 const ESTIMATE_ERROR_RATIO = 0.015;
 const TX_GAS = 21000n;
@@ -258,6 +270,50 @@ export interface CallRequest {
   stateOverrides?: StateOverrides | undefined;
   blockOverrides?: BlockOverrides | undefined;
   gasCap: bigint;
+  /** The EVM timeout in milliseconds (0 or absent: none). */
+  timeoutMs?: number | undefined;
+}
+
+/**
+ * Go's time.Duration.String() of `ms` milliseconds ("5s", "1m30s", "250ms", "1.5s"),
+ * for go-ethereum's timeout messages.
+ */
+export function goDuration(ms: number): string {
+  let ns = BigInt(Math.round(ms * 1e6));
+  if (ns === 0n) return "0s";
+  const neg = ns < 0n;
+  if (neg) ns = -ns;
+  const frac = (v: bigint, unit: bigint): string => {
+    const whole = v / unit;
+    const rest = v % unit;
+    if (rest === 0n) return `${whole}`;
+    const digits = rest
+      .toString()
+      .padStart(unit.toString().length - 1, "0")
+      .replace(/0+$/, "");
+    return `${whole}.${digits}`;
+  };
+  let out: string;
+  if (ns < 1000n) out = `${ns}ns`;
+  else if (ns < 1_000_000n) out = `${frac(ns, 1000n)}µs`;
+  else if (ns < 1_000_000_000n) out = `${frac(ns, 1_000_000n)}ms`;
+  else {
+    const h = ns / 3_600_000_000_000n;
+    const m = (ns / 60_000_000_000n) % 60n;
+    const sec = `${frac(ns % 60_000_000_000n, 1_000_000_000n)}s`;
+    out = h > 0n ? `${h}h${m}m${sec}` : m > 0n ? `${m}m${sec}` : sec;
+  }
+  return neg ? `-${out}` : out;
+}
+
+/** The deadline (performance.now() time) of a timeout in milliseconds; undefined for none. */
+export function deadlineAfter(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined || timeoutMs <= 0 ? undefined : performance.now() + timeoutMs;
+}
+
+/** go-ethereum's error for a call stopped by the EVM timeout. */
+export function timeoutError(timeoutMs: number): RpcError {
+  return serverError(`execution aborted (timeout = ${goDuration(timeoutMs)})`);
 }
 
 /** Everything needed to run a call at several gas limits (eth_estimateGas re-runs it). */
@@ -289,8 +345,16 @@ export type RunOutcome =
   | { result: TxResult; error?: undefined }
   | { result?: undefined; error: string; intrinsic: boolean };
 
-/** Runs a prepared call with gas limit `gas` on a fresh state. */
-export function runPrepared(p: PreparedCall, gas: bigint, hooks: Hooks | null = null): RunOutcome {
+/**
+ * Runs a prepared call with gas limit `gas` on a fresh state. Past `deadline` (a
+ * performance.now() time) the EVM throws ExecutionAbortedError.
+ */
+export function runPrepared(
+  p: PreparedCall,
+  gas: bigint,
+  hooks: Hooks | null = null,
+  deadline?: number,
+): RunOutcome {
   const m = callMessage(p.args, p.env, p.chainId, p.nonce, gas);
   const ctx: BlockContext = { ...p.env.ctx };
   if (m.free) ctx.baseFee = 0n;
@@ -314,9 +378,13 @@ export function runPrepared(p: PreparedCall, gas: bigint, hooks: Hooks | null = 
     m.tx.gasLimit = TX_GAS_LIMIT_CAP;
   }
   try {
-    const result = applyTransaction(state, ctx, m.tx, m.from, p.env.fork, hooks, {
+    const opts: Parameters<typeof applyTransaction>[6] = {
       blockGasAvailable: m.tx.gasLimit,
-    });
+      // A call is not a transaction: its sender may hold code (go-ethereum's SkipTransactionChecks).
+      skipTransactionChecks: true,
+    };
+    if (deadline !== undefined) opts.deadline = deadline;
+    const result = applyTransaction(state, ctx, m.tx, m.from, p.env.fork, hooks, opts);
     return { result };
   } catch (err) {
     if (err instanceof TxValidationError) {
@@ -329,16 +397,23 @@ export function runPrepared(p: PreparedCall, gas: bigint, hooks: Hooks | null = 
   }
 }
 
-function callGas(args: CallArgs, cap: bigint): bigint {
-  if (args.gas === undefined) return cap;
-  return args.gas > cap ? cap : args.gas;
+/** go-ethereum's CallDefaults gas: the given gas capped by `cap`, or the cap; a cap of 0 is none. */
+export function callGas(args: CallArgs, cap: bigint): bigint {
+  if (args.gas === undefined) return cap === 0n ? UNCAPPED_CALL_GAS : cap;
+  return cap !== 0n && args.gas > cap ? cap : args.gas;
 }
 
 /** eth_call: the return data, or the error go-ethereum would give. */
 export function doCall(node: DevNode, req: CallRequest, hooks: Hooks | null = null): TxResult {
   const p = prepareCall(node, req);
   const gas = callGas(req.args, req.gasCap);
-  const out = runPrepared(p, gas, hooks);
+  let out: RunOutcome;
+  try {
+    out = runPrepared(p, gas, hooks, deadlineAfter(req.timeoutMs));
+  } catch (err) {
+    if (err instanceof ExecutionAbortedError) throw timeoutError(req.timeoutMs ?? 0);
+    throw err;
+  }
   if (out.error !== undefined) throw serverError(`err: ${out.error} (supplied gas ${gas})`);
   return out.result;
 }
@@ -349,8 +424,18 @@ export function callFailure(r: TxResult): RpcError {
   return serverError(r.error ?? "execution failed");
 }
 
-/** eth_estimateGas, following go-ethereum's gasestimator.Estimate. */
+/** eth_estimateGas, following go-ethereum's gasestimator.Estimate (the EVM timeout bounds all its runs). */
 export function estimateGas(node: DevNode, req: CallRequest): bigint {
+  const deadline = deadlineAfter(req.timeoutMs);
+  try {
+    return estimateWithin(node, req, deadline);
+  } catch (err) {
+    if (err instanceof ExecutionAbortedError) throw timeoutError(req.timeoutMs ?? 0);
+    throw err;
+  }
+}
+
+function estimateWithin(node: DevNode, req: CallRequest, deadline: number | undefined): bigint {
   const p = prepareCall(node, req);
   const header = req.block.block.header;
   let hi =
@@ -379,7 +464,7 @@ export function estimateGas(node: DevNode, req: CallRequest): bigint {
   }
   if (req.gasCap !== 0n && hi > req.gasCap) hi = req.gasCap;
   const run = (gas: bigint): { failed: boolean; result?: TxResult } => {
-    const out = runPrepared(p, gas);
+    const out = runPrepared(p, gas, null, deadline);
     if (out.error !== undefined) {
       if (out.intrinsic) return { failed: true };
       throw serverError(out.error);
@@ -393,7 +478,8 @@ export function estimateGas(node: DevNode, req: CallRequest): bigint {
     if (code === undefined || code.length === 0) {
       try {
         if (!run(TX_GAS).failed) return TX_GAS;
-      } catch {
+      } catch (err) {
+        if (err instanceof ExecutionAbortedError) throw err;
         /* fall through to the full estimation */
       }
     }

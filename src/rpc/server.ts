@@ -38,6 +38,7 @@ import {
 import { ethNamespace } from "./eth.js";
 import { evmNamespace } from "./evm.js";
 import { netNamespace } from "./net.js";
+import { testingNamespace } from "./testing.js";
 import { traceNamespace } from "./trace.js";
 import { txpoolNamespace } from "./txpool.js";
 import { type CallContext, type Handler, RawJson, type RpcEnv, type SubscriptionSink } from "./types.js";
@@ -47,8 +48,11 @@ export const DEFAULT_MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH_RESPONSE_BYTES = 25 * 1000 * 1000;
 export const DEFAULT_MAX_BATCH_ITEMS = 1000;
 
-/** Every namespace Sonde serves. */
-export const ALL_APIS = ["eth", "net", "web3", "txpool", "debug", "trace", "evm"] as const;
+/**
+ * Every namespace Sonde serves. `testing` (testing_buildBlockV1) is never on by default,
+ * as in go-ethereum: it must be listed in --http.api / --ws.api.
+ */
+export const ALL_APIS = ["eth", "net", "web3", "txpool", "debug", "trace", "evm", "testing"] as const;
 
 export interface TransportOptions {
   host: string;
@@ -106,6 +110,7 @@ export class RpcHandler {
         ...debugNamespace(env),
         ...traceNamespace(env),
         ...evmNamespace(env),
+        ...testingNamespace(env),
       }),
     );
     this.maxBatchItems = opts.maxBatchItems ?? DEFAULT_MAX_BATCH_ITEMS;

@@ -449,6 +449,40 @@ describe("trace_call, trace_callMany, trace_rawTransaction", () => {
   });
 });
 
+describe("trace_get", () => {
+  it("answers the trace at an index path of trace_transaction, or null", async () => {
+    const t = (await call("trace_transaction", a)) as Json[];
+    expect(t.map((e) => e.traceAddress)).toEqual([[], [0]]);
+    expect(await call("trace_get", a, [])).toEqual(t[0]);
+    expect(await call("trace_get", a, ["0x0"])).toEqual(t[1]);
+    expect(await call("trace_get", a, [0])).toEqual(t[1]);
+    expect(await call("trace_get", a, ["0x1"])).toBeNull();
+    expect(await call("trace_get", a, [0, 0])).toBeNull();
+    expect(await call("trace_get", word(1n), ["0x0"])).toBeNull();
+    const bad = await rpcError("trace_get", a, "0x0");
+    expect(bad.code).toBe(-32602);
+    expect(bad.message).toBe("invalid argument 1: expected an array of trace indices");
+  });
+
+  it("follows nested paths: [0, 0] is the first subcall of the first subcall", async () => {
+    // A new block: deploy OUTER (forwards to CALLER), then call OUTER → CALLER → STORE.
+    const OUTER = createAddress(ALICE, 7n);
+    submit(7n, null, deployer(callerRuntime(CALLER)));
+    const nested = submit(8n, OUTER, word(9n));
+    expect(node.seal()?.block.transactions.length).toBe(2);
+    const t = (await call("trace_transaction", nested)) as Json[];
+    expect(t.map((e) => e.traceAddress)).toEqual([[], [0], [0, 0]]);
+    const inner = (await call("trace_get", nested, ["0x0", "0x0"])) as Json;
+    expect(inner).toEqual(t[2]);
+    expect(inner.action).toMatchObject({ from: CALLER, to: STORE, callType: "call" });
+    expect(inner.transactionHash).toBe(nested);
+    expect(((await call("trace_get", nested, ["0x0"])) as Json).action).toMatchObject({
+      from: OUTER,
+      to: CALLER,
+    });
+  });
+});
+
 describe("parityStateDiff", () => {
   it("turns removed accounts into '-' and skips touched empty ones", () => {
     const x = "0x00000000000000000000000000000000000000aa";

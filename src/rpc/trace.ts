@@ -9,6 +9,12 @@
  *   of the three null unless asked for in `types` ("trace", "vmTrace", "stateDiff").
  * - trace_transaction(hash), trace_block(block), trace_filter(filter): "localized"
  *   flat traces (with blockHash, blockNumber, transactionHash, transactionPosition).
+ *   trace_get(hash, indices): the one trace of trace_transaction(hash) whose
+ *   traceAddress is `indices` (OpenEthereum's lookup: [] is the top call, [0] its first
+ *   subcall, [0, 1] the second subcall of that), or null when there is none. Erigon and
+ *   Nethermind take only a single index i and answer the (i+1)th flat trace, reth the
+ *   ith; for [0], and for any [i] when no subcall makes calls, Erigon and Nethermind
+ *   agree with this lookup.
  *   trace_filter takes {fromBlock, toBlock, fromAddress, toAddress, after, count}; a
  *   trace matches when its sender is in fromAddress and its receiver in toAddress (an
  *   absent or empty list matches any), and at most MAX_FILTER_BLOCKS blocks are
@@ -23,7 +29,7 @@
  * Every execution is traced with go-ethereum's default 5 s tracer timeout.
  *
  * Not served: block reward traces (a proof-of-stake chain has none; proof-of-work blocks
- * get none either), trace_get, and the `pending` state for trace_rawTransaction (it runs
+ * get none either) and the `pending` state for trace_rawTransaction (it runs
  * on the latest block's state and context).
  */
 import { applyTransaction, type TxResult } from "../block/apply.js";
@@ -42,6 +48,7 @@ import { replayBlock } from "./debug.js";
 import { serverError } from "./errors.js";
 import {
   blockEnv,
+  callGas,
   callMessage,
   type ExecEnv,
   findBlock,
@@ -306,7 +313,7 @@ function runCallOn(
   gasCap: bigint,
   hooks: Hooks | null,
 ): TxResult {
-  const gas = a.gas === undefined || a.gas > gasCap ? gasCap : a.gas;
+  const gas = callGas(a, gasCap);
   const from = a.from ?? ZERO_ADDRESS;
   const m = callMessage(a, env, chainId, state.getNonce(from), gas);
   const ctx = { ...env.ctx };
@@ -314,7 +321,11 @@ function runCallOn(
   if (m.freeBlobs) ctx.blobBaseFee = 0n;
   if (env.fork >= Fork.Osaka && m.tx.gasLimit > TX_GAS_LIMIT_CAP) m.tx.gasLimit = TX_GAS_LIMIT_CAP;
   try {
-    return applyTransaction(state, ctx, m.tx, m.from, env.fork, hooks, { blockGasAvailable: m.tx.gasLimit });
+    // As eth_call: the sender may hold code (go-ethereum's SkipTransactionChecks).
+    return applyTransaction(state, ctx, m.tx, m.from, env.fork, hooks, {
+      blockGasAvailable: m.tx.gasLimit,
+      skipTransactionChecks: true,
+    });
   } catch (err) {
     if (err instanceof TxValidationError) {
       throw serverError(`err: ${gethTxError(err, m, state, ctx, env.fork)} (supplied gas ${gas})`);
@@ -343,6 +354,25 @@ interface TraceFilter {
   toAddress: Set<Address> | null;
   after: number;
   count: number;
+}
+
+/** trace_get's index path: hex quantities or JSON numbers. */
+export function readTraceIndices(v: unknown, what: string): number[] {
+  if (!Array.isArray(v)) throw new ParamError(`${what}: expected an array of trace indices`);
+  return v.map((x, i) => {
+    if (typeof x === "number" && Number.isSafeInteger(x) && x >= 0) return x;
+    if (typeof x === "string") return Number(readQuantity(x, `${what}[${i}]`, 53));
+    throw new ParamError(`${what}[${i}]: expected a non-negative index, got ${JSON.stringify(x)}`);
+  });
+}
+
+/** The trace whose traceAddress is `path` (OpenEthereum's trace_get lookup). */
+export function traceAt(traces: readonly Json[], path: readonly number[]): Json | null {
+  const found = traces.find((t) => {
+    const address = t.traceAddress;
+    return Array.isArray(address) && address.length === path.length && address.every((x, i) => x === path[i]);
+  });
+  return found ?? null;
 }
 
 function readCount(v: unknown, what: string): number {
@@ -464,6 +494,13 @@ export function traceNamespace(env: RpcEnv): Namespace {
       const hash = param(p, 0, readHash);
       if (node.locate(hash) === undefined) return null;
       return replayOne(node, hash, new Set(["trace"])).trace ?? [];
+    },
+    trace_get: (p) => {
+      args(p, 2, 2);
+      const hash = param(p, 0, readHash);
+      const path = param(p, 1, readTraceIndices);
+      if (node.locate(hash) === undefined) return null;
+      return traceAt(replayOne(node, hash, new Set(["trace"])).trace ?? [], path);
     },
     trace_block: (p) => {
       args(p, 1, 1);

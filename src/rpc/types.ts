@@ -27,7 +27,14 @@ export type Namespace = Record<string, Handler>;
 
 export interface RpcEnv {
   node: DevNode;
-  /** go-ethereum's --rpc.gascap (default 50M). */
+  /** go-ethereum's --rpc.gascap (default 50M; 0: no cap). */
   gasCap: bigint;
+  /**
+   * go-ethereum's --rpc.evmtimeout in milliseconds: how long eth_call and
+   * eth_estimateGas may run (default 5000; 0: no limit).
+   */
+  evmTimeoutMs?: number;
+  /** Gas ceiling of blocks built by testing_buildBlockV1 (go-ethereum's --miner.gaslimit, default 60M). */
+  gasCeil?: bigint;
   clientVersion: string;
 }
