@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run EVM code (like go-ethereum's `evm run`)",
     load: async () => (await import("./run.js")).runCommand,
   },
+  replay: {
+    summary: "re-execute a mined transaction from a JSON-RPC endpoint (like `cast run`)",
+    load: async () => (await import("./replay.js")).replayCommand,
+  },
   node: {
     summary: "run a development node (JSON-RPC over HTTP and WebSocket)",
     load: async () => (await import("./node.js")).nodeCommand,
