@@ -35,9 +35,10 @@ export const ACCOUNTS = [
 
 // ---- minimal ABI encoding (static words and one trailing dynamic `bytes`) ----
 
-type Arg = bigint | string | { bytes: string };
+export type Arg = bigint | string | { bytes: string };
 
-const word = (v: bigint) => v.toString(16).padStart(64, "0");
+/** A 32-byte word as 64 hex digits (no 0x). */
+export const word = (v: bigint) => v.toString(16).padStart(64, "0");
 
 /** ABI-encodes arguments: bigint → uint256, "0x…" 20-byte → address, 32-byte → bytes32, {bytes} → bytes. */
 export function encodeArgs(args: Arg[]): string {
@@ -102,8 +103,8 @@ export async function send(
   throw new Error(`transaction ${hash} was not mined within 2 s (is automine on?)`);
 }
 
-const ETHER = 10n ** 18n;
-const GWEI = 10n ** 9n;
+export const ETHER = 10n ** 18n;
+export const GWEI = 10n ** 9n;
 
 export interface Deployed {
   probe: string;
@@ -126,14 +127,21 @@ export interface Step {
   request: (d: Deployed) => TxRequest;
   /** For a deploy: which contract address the receipt gives. */
   deploys?: keyof Deployed;
+  /**
+   * The transaction reads PREVRANDAO or BLOCKHASH, which differ between two nodes fed the
+   * same transactions (random mixHash; block hashes that depend on each node's genesis).
+   */
+  readsBlockRandomness?: true;
 }
 
-const P = (sig: string, args: Arg[] = []) => calldata("Probe", sig, args);
+/** Calldata of a Probe function. */
+export const P = (sig: string, args: Arg[] = []) => calldata("Probe", sig, args);
 const toProbe =
   (data: (d: Deployed) => string, extra: Partial<TxRequest> = {}) =>
   (d: Deployed): TxRequest => ({ to: d.probe, data: data(d), gas: 1_000_000n, ...extra });
 
-const FAIL_KINDS = [
+/** What Probe.failWith(k) does for k = 0..9. */
+export const FAIL_KINDS = [
   "revert with reason",
   "revert with custom error",
   "panic: division by zero",
@@ -246,7 +254,11 @@ export const STEPS: Step[] = [
     name: "self-destruct an old contract",
     request: toProbe((d) => P("killOld(address,address)", [d.child, FRESH.beneficiary])),
   },
-  { name: "block and tx context", request: toProbe(() => P("context()"), { value: 1n }) },
+  {
+    name: "block and tx context",
+    request: toProbe(() => P("context()"), { value: 1n }),
+    readsBlockRandomness: true,
+  },
   { name: "top-level out of gas", request: (d) => ({ to: d.burner, data: "0x01", gas: 60_000n }) },
   {
     name: "deploy whose constructor reverts",
