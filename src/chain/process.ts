@@ -131,7 +131,8 @@ export function depositRequest(logs: readonly LogRecord[], depositContract: Addr
   return concatBytes(new Uint8Array([RequestType.Deposit]), ...parts);
 }
 
-function receiptBloom(logs: readonly LogRecord[]): Uint8Array {
+/** The logs bloom of a receipt with these logs. */
+export function receiptBloom(logs: readonly LogRecord[]): Uint8Array {
   return logsBloom(logs.map((l) => ({ address: hexToBytes(l.address), topics: l.topics.map(wordToBytes) })));
 }
 

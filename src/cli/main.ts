@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "run EVM code (like go-ethereum's `evm run`)",
     load: async () => (await import("./run.js")).runCommand,
   },
+  diff: {
+    summary: "compare two opcode traces up to the first differing step",
+    load: async () => (await import("./diff.js")).diffCommand,
+  },
   replay: {
     summary: "re-execute a mined transaction from a JSON-RPC endpoint (like `cast run`)",
     load: async () => (await import("./replay.js")).replayCommand,

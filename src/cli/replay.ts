@@ -69,29 +69,42 @@ export interface ReplayCliOptions {
   chain?: string;
 }
 
-/** Takes every `--header` out of argv (parseArgs keeps only the last of a repeated option). */
-function takeHeaders(argv: string[]): { rest: string[]; headers: Record<string, string> } {
+/**
+ * Takes every `--<option> 'Name: value'` out of argv (parseArgs keeps only the last of a
+ * repeated option) and returns the rest and the headers.
+ */
+export function takeHeaders(
+  argv: string[],
+  option = "header",
+): { rest: string[]; headers: Record<string, string> } {
   const rest: string[] = [];
   const headers: Record<string, string> = {};
+  const flag = `--${option}`;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     let text: string | undefined;
-    if (a === "--header") {
+    if (a === flag) {
       text = argv[++i];
-      if (text === undefined) throw new InvalidInputError("option --header needs a value");
-    } else if (a.startsWith("--header=")) text = a.slice("--header=".length);
+      if (text === undefined) throw new InvalidInputError(`option ${flag} needs a value`);
+    } else if (a.startsWith(`${flag}=`)) text = a.slice(flag.length + 1);
     else {
       rest.push(a);
       continue;
     }
-    const colon = text.indexOf(":");
-    const name = colon < 0 ? "" : text.slice(0, colon).trim();
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw new InvalidInputError(`--header: expected "Name: value", got "${text}"`);
-    }
-    headers[name] = text.slice(colon + 1).trim();
+    const [name, value] = readHeader(text, flag);
+    headers[name] = value;
   }
   return { rest, headers };
+}
+
+/** "Name: value" as [name, value]; throws naming `what` when it is not a header. */
+export function readHeader(text: string, what: string): [string, string] {
+  const colon = text.indexOf(":");
+  const name = colon < 0 ? "" : text.slice(0, colon).trim();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    throw new InvalidInputError(`${what}: expected "Name: value", got "${text}"`);
+  }
+  return [name, text.slice(colon + 1).trim()];
 }
 
 /** Reads the command line of `sonde replay`. */

@@ -40,9 +40,9 @@ import type { BlockContext } from "../evm/context.js";
 import { Fork, forkName } from "../evm/forks.js";
 import { createAddress } from "../primitives/address.js";
 import { type Address, bytesToHex, hexToBytes, parseAddress, parseBigInt } from "../primitives/hex.js";
-import { StateDB } from "../state/statedb.js";
+import { StateDB, type StateReader } from "../state/statedb.js";
 import { runTrace, type TraceConfig, type TracerContext } from "../tracers/index.js";
-import type { Hooks } from "../tracing/hooks.js";
+import type { Hooks, LogRecord } from "../tracing/hooks.js";
 import { chainIdFromV, decodeTransaction, txHash } from "../tx/decode.js";
 import { recoverSender } from "../tx/sender.js";
 import type { AccessList, Authorization, Transaction } from "../tx/types.js";
@@ -87,6 +87,11 @@ export interface ReplayedTx {
   success: boolean;
   /** The top frame's error text (null on success). */
   error: string | null;
+  /** The transaction's type, logs, created contract and the block's gas used up to it (a receipt). */
+  type: number;
+  logs: LogRecord[];
+  contractAddress: Address | null;
+  cumulativeGasUsed: bigint;
   /** What the endpoint's receipt says (status undefined before Byzantium). */
   receipt?: { gasUsed: bigint; status: boolean | undefined };
   /** Set when the replay disagrees with the receipt. */
@@ -120,6 +125,12 @@ export interface ReplayReport {
   forkSource: string;
   /** The transactions traced: the one asked for, or every transaction of the block. */
   txs: ReplayedTx[];
+  /**
+   * Reads the state after the last replayed transaction (the block's post-state for
+   * replayBlock; system-call and withdrawal effects after the transactions are not
+   * applied), fetching what is missing; `read` may run more than once.
+   */
+  readState<T>(read: (state: StateReader) => T): Promise<T>;
   /** Remarks worth showing (fallbacks taken, guesses made). */
   notes: string[];
   stats: ReplayStats;
@@ -732,6 +743,10 @@ async function replay(
         gasUsed: r.gasUsed,
         success: r.success,
         error: r.error,
+        type: tx.type,
+        logs: r.logs,
+        contractAddress: r.contractAddress,
+        cumulativeGasUsed: gasUsed,
       };
       if (tracerConfig !== null) {
         const tctx: TracerContext = {
@@ -778,6 +793,14 @@ async function replay(
     fork,
     forkSource: choice.source,
     txs: out,
+    readState: async <T>(read: (state: StateReader) => T): Promise<T> => {
+      for (let round = 0; ; round++) {
+        const value = read(overlay);
+        if (!remote.hasMisses()) return value;
+        if (round >= MAX_FETCH_ROUNDS) throw new ReplayError("state fetching does not converge");
+        await remote.fetchMisses();
+      }
+    },
     notes: [...choice.notes, ...remote.notes],
     stats: {
       requests: client.stats.requests,

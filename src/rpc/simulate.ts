@@ -48,13 +48,12 @@ import {
 } from "../chain/block.js";
 import type { StoredBlock } from "../chain/blockchain.js";
 import { blobScheduleAt, nextExcessBlobGas } from "../chain/config.js";
-import { depositRequest } from "../chain/process.js";
+import { depositRequest, receiptBloom } from "../chain/process.js";
 import { calcBaseFee, headerFork } from "../chain/validate.js";
 import type { BlockContext } from "../evm/context.js";
 import { Fork } from "../evm/forks.js";
 import { type Precompile, precompilesFor } from "../evm/precompiles/index.js";
 import { checksumAddress } from "../node/checksum.js";
-import { logsBloom } from "../primitives/bloom.js";
 import {
   type Address,
   bigintToHex,
@@ -487,10 +486,6 @@ function blockReward(fork: Fork): bigint {
   if (fork >= Fork.Constantinople) return 2_000_000_000_000_000_000n;
   if (fork >= Fork.Byzantium) return 3_000_000_000_000_000_000n;
   return 5_000_000_000_000_000_000n;
-}
-
-function receiptBloom(logs: readonly LogRecord[]): Uint8Array {
-  return logsBloom(logs.map((l) => ({ address: hexToBytes(l.address), topics: l.topics.map(wordToBytes) })));
 }
 
 export function simulateV1(env: RpcEnv, params: unknown[]): Json[] {

@@ -30,13 +30,17 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEACON_ROOTS_ADDRESS, HISTORY_STORAGE_ADDRESS } from "../../src/block/system.js";
+import { diffExecutions } from "../../src/compare/ladder.js";
+import { formatLadderReport } from "../../src/compare/ladder-report.js";
 import { dropPaths, normaliseTrace } from "../../src/compare/normalise.js";
+import { RpcSource } from "../../src/compare/sources.js";
 import { devAccounts, devGenesisJson } from "../../src/node/devchain.js";
 import { parseGenesis } from "../../src/node/genesis.js";
 import { DevNode } from "../../src/node/node.js";
 import { bigintToBytes, bytesToHex, hexToBytes } from "../../src/primitives/hex.js";
 import { KECCAK_EMPTY, keccak256 } from "../../src/primitives/keccak.js";
 import { rlpEncode } from "../../src/primitives/rlp.js";
+import { RpcClient as RemoteClient } from "../../src/remote/rpc-client.js";
 import { ALL_APIS, RpcHandler, RpcServer } from "../../src/rpc/server.js";
 import { jsonDifferences } from "../../src/runners/tracetest.js";
 import { EMPTY_TRIE_ROOT, secureTrieRoot } from "../../src/state/trie.js";
@@ -759,5 +763,40 @@ describe("anvil and sonde node from one genesis", () => {
       found,
       `; rules applied (block × account): ${rules}; all block rules: ${BLOCK_RULES.map((x) => x.name).join(", ")}`,
     );
+  });
+
+  it("sonde diff: no divergence over 50 blocks, with the normalisations listed", async () => {
+    if (anvil === undefined || server === undefined)
+      throw new Error("nodes did not start (see the beforeAll error)");
+    const a = new RpcSource("anvil", new RemoteClient(anvil.url));
+    const b = new RpcSource("sonde", new RemoteClient(server.httpUrl));
+    // The 50 blocks holding the most transactions (multi-transaction blocks included).
+    const byCount = headers.sonde
+      .filter((h) => h !== null && h !== undefined)
+      .map((h, k) => ({
+        n: BigInt(String(h.number)),
+        txs: receipts.sonde.filter((r) => r.blockNumber === h.number).length,
+        k,
+      }))
+      .sort((x, y) => y.txs - x.txs || x.k - y.k)
+      .slice(0, 50);
+    expect(byCount.length).toBe(50);
+    const diverged: string[] = [];
+    const rules = new Set<string>();
+    let txs = 0;
+    for (const { n } of byCount) {
+      const r = await diffExecutions(a, b, { block: n });
+      for (const x of r.normalisations) rules.add(`${x.side}:${x.rule}`);
+      if (r.divergence !== null) diverged.push(formatLadderReport(r));
+      txs += Number(r.levels.find((l) => l.level === "transactions")?.detail.match(/^(\d+)/)?.[1] ?? 0);
+    }
+    summary.push(
+      `sonde diff over 50 blocks (${txs} transactions): normalisations ${[...rules].sort().join(", ")}`,
+    );
+    expect(diverged, diverged.join("\n")).toEqual([]);
+    expect(txs).toBeGreaterThanOrEqual(60);
+    // anvil's block-level rules and at least the callTracer/prestate rules were needed and listed.
+    expect([...rules]).toContain("A:anvil-block-hashes");
+    expect([...rules]).toContain("A:anvil-no-beacon-root-call");
   });
 });

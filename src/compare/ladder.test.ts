@@ -1,0 +1,230 @@
+/**
+ * Injected divergences: a correct `sonde node` (A) and a second one running an engine
+ * variant (B, one rule deliberately changed, src/evm/variants.ts) are fed the same
+ * transactions at the same timestamps; `diffExecutions` must name the exact transaction,
+ * call frame and opcode step where B departs, every time.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StartedNode, startNode } from "../cli/node.js";
+import { devAccounts, devGenesisJson } from "../node/devchain.js";
+import { createAddress } from "../primitives/address.js";
+import { type Address, parseAddress } from "../primitives/hex.js";
+import { RpcClient } from "../remote/rpc-client.js";
+import { ALL_APIS } from "../rpc/server.js";
+import { signTransaction } from "../tx/sender.js";
+import type { FeeMarketTransaction } from "../tx/types.js";
+import { type DiffReport, diffExecutions } from "./ladder.js";
+import { formatLadderReport } from "./ladder-report.js";
+import { LocalSource } from "./local-source.js";
+import { RpcSource } from "./sources.js";
+
+const alice = devAccounts()[0]!;
+const GWEI = 10n ** 9n;
+
+/** Init code returning `runtime` (hex without 0x). */
+function deployCode(runtime: string): Uint8Array {
+  const len = runtime.length / 2;
+  const l = len.toString(16).padStart(2, "0");
+  // PUSH1 len PUSH1 10 PUSH0 CODECOPY PUSH1 len PUSH0 RETURN, then the runtime.
+  return Buffer.from(`60${l}600a5f3960${l}5ff3${runtime}`, "hex");
+}
+
+// Runtimes (hand-assembled):
+const ROUTER = "5f5f5f5f5f5f3560601c5af100"; // CALL(gas, calldata[0:20], 0, 0, 0, 0, 0); STOP
+const LOGGER = "60aa5f5fa100"; // LOG1(0, 0, 0xaa)
+const FACTORY = "435f5f5ff500"; // CREATE2(0, 0, 0, salt = NUMBER)
+const MEMORY = "600161040052" + "00"; // MSTORE(0x400, 1); STOP
+const HASHER = "60205f5f5f60025afa505f515f5500"; // STATICCALL sha256(""); SSTORE(0, digest)
+const TOGGLE = "5f54155f5500"; // SSTORE(0, ISZERO(SLOAD(0)))
+
+const CONTRACTS = { ROUTER, LOGGER, FACTORY, MEMORY, HASHER, TOGGLE };
+type Name = keyof typeof CONTRACTS;
+const NAMES = Object.keys(CONTRACTS) as Name[];
+const address: Record<Name, Address> = Object.fromEntries(
+  NAMES.map((n, i) => [n, createAddress(alice.address, BigInt(i))]),
+) as Record<Name, Address>;
+
+function tx(nonce: bigint, to: Address | null, data: Uint8Array): FeeMarketTransaction {
+  return signTransaction(
+    {
+      type: 2,
+      chainId: 1337n,
+      nonce,
+      maxPriorityFeePerGas: GWEI,
+      maxFeePerGas: 100n * GWEI,
+      gasLimit: 300_000n,
+      to,
+      value: 0n,
+      data,
+      accessList: [],
+      yParity: 0,
+      r: 0n,
+      s: 0n,
+    },
+    alice.key,
+  );
+}
+
+/** The traffic: deployments in block 1, then one routed call per block. */
+const CALLS: Name[] = ["LOGGER", "FACTORY", "MEMORY", "HASHER", "TOGGLE", "TOGGLE"];
+const BLOCK_OF = (k: number) => BigInt(k + 2); // call k is in block k + 2
+
+let dir: string;
+
+async function startPair(variant: string | undefined): Promise<[StartedNode, StartedNode]> {
+  const apis = new Set<string>(ALL_APIS);
+  const common = {
+    genesisFile: join(dir, "genesis.json"),
+    http: { host: "127.0.0.1", port: 0, apis },
+    blockTime: 0,
+    mining: false,
+    gcmode: "archive" as const,
+    prevRandao: "derived" as const,
+  };
+  const a = await startNode(common);
+  const b = await startNode(variant === undefined ? common : { ...common, engineVariant: variant });
+  let nonce = 0n;
+  const t0 = 1_000_000n;
+  const feed = (t: FeeMarketTransaction[], timestamp: bigint) => {
+    for (const n of [a.node, b.node]) {
+      for (const x of t) n.submit(x);
+      n.setNextBlockTimestamp(timestamp);
+      n.seal();
+    }
+  };
+  feed(
+    NAMES.map((n) => tx(nonce++, null, deployCode(CONTRACTS[n]))),
+    t0 + 12n,
+  );
+  CALLS.forEach((name, k) => {
+    feed(
+      [tx(nonce++, address.ROUTER, Buffer.from(address[name].slice(2), "hex"))],
+      t0 + 24n + 12n * BigInt(k),
+    );
+  });
+  return [a, b];
+}
+
+async function diffBlock(pair: [StartedNode, StartedNode], block: bigint): Promise<DiffReport> {
+  const src = (s: StartedNode, label: string) => new RpcSource(label, new RpcClient(s.server.httpUrl));
+  return diffExecutions(src(pair[0], "A"), src(pair[1], "B"), { block });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sonde-ladder-"));
+  const g = devGenesisJson({ timestamp: 1_000_000n });
+  (g.alloc as Record<string, unknown>)[alice.address] = { balance: "0x21e19e0c9bab2400000" };
+  writeFileSync(join(dir, "genesis.json"), JSON.stringify(g));
+  await (await import("../tracers/js/index.js")).initJsTracers();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Expectation {
+  variant: string;
+  /** Index into CALLS of the first diverging transaction. */
+  call: number;
+  /** traceAddress of the first diverging frame. */
+  frame: number[];
+  /** Opcode name and field of the first diverging step (or of the step that emitted the log). */
+  op: string;
+  field: string;
+}
+
+const CASES: Expectation[] = [
+  { variant: "log-topic", call: 0, frame: [0], op: "LOG1", field: "log" },
+  { variant: "create2-address", call: 1, frame: [0, 0], op: "STOP", field: "stack" },
+  { variant: "memory-boundary", call: 2, frame: [0], op: "MSTORE", field: "gasCost" },
+  { variant: "sha256-result", call: 3, frame: [0, 0], op: "PUSH0", field: "stack" },
+  { variant: "sstore-gas", call: 3, frame: [0], op: "SSTORE", field: "gasCost" },
+  // Refunds are applied to the transaction, so only the root frame's gasUsed differs.
+  { variant: "refund", call: 5, frame: [], op: "SSTORE", field: "refund" },
+];
+
+describe("sonde diff finds injected divergences", () => {
+  it("reports no divergence between two correct nodes, block by block", async () => {
+    const pair = await startPair(undefined);
+    try {
+      for (let n = 1n; n <= BLOCK_OF(CALLS.length - 1); n++) {
+        const r = await diffBlock(pair, n);
+        expect(r.divergence, formatLadderReport(r)).toBeNull();
+        expect(r.levels.find((l) => l.level === "header")?.status).toBe("equal");
+      }
+    } finally {
+      await pair[0].close();
+      await pair[1].close();
+    }
+  });
+
+  it("local: Sonde's engine replaying a node agrees with a correct node and finds a wrong one", async () => {
+    const pair = await startPair("sstore-gas");
+    const url = (s: StartedNode) => s.server.httpUrl;
+    try {
+      for (const n of [1n, 2n, BLOCK_OF(3)]) {
+        const ok = await diffExecutions(
+          new RpcSource("A", new RpcClient(url(pair[0]))),
+          new LocalSource("local:A", new RpcClient(url(pair[0]))),
+          { block: n },
+        );
+        expect(ok.divergence, formatLadderReport(ok)).toBeNull();
+        expect(ok.levels.find((l) => l.level === "header")?.detail).toBe("header fields equal");
+      }
+      // B runs the sstore-gas variant; replaying B's chain with the correct engine parts
+      // from B at the hasher's SSTORE.
+      const r = await diffExecutions(
+        new RpcSource("B", new RpcClient(url(pair[1]))),
+        new LocalSource("local:B", new RpcClient(url(pair[1]))),
+        { block: BLOCK_OF(3) },
+      );
+      const text = formatLadderReport(r);
+      expect(r.divergence?.txIndex, text).toBe(0);
+      expect(r.divergence?.callPath?.at(-1)?.traceAddress, text).toEqual([0]);
+      expect(r.divergence?.step?.a?.opName, text).toBe("SSTORE");
+      expect(r.levels.find((l) => l.level === "header")?.differences.map((d) => d.what)).toEqual([
+        "receiptsRoot",
+        "gasUsed",
+      ]);
+    } finally {
+      await pair[0].close();
+      await pair[1].close();
+    }
+  });
+
+  for (const c of CASES) {
+    it(`${c.variant}: names transaction ${c.call + 1}, frame [${c.frame.join(",")}], ${c.op}`, async () => {
+      const pair = await startPair(c.variant);
+      try {
+        // Blocks before the one with the diverging call are equal.
+        const before = await diffBlock(pair, BLOCK_OF(c.call) - 1n);
+        expect(before.divergence).toBeNull();
+        expect(before.verdict).toMatch(/^no divergence/);
+        const r = await diffBlock(pair, BLOCK_OF(c.call));
+        const text = formatLadderReport(r);
+        expect(r.divergence?.kind, text).toBe("transaction");
+        expect(r.divergence?.txIndex, text).toBe(0);
+        const hash = r.divergence?.txHash;
+        expect(hash).toMatch(/^0x[0-9a-f]{64}$/);
+        const path = r.divergence?.callPath?.map((f) => f.traceAddress);
+        expect(path?.at(-1), text).toEqual(c.frame);
+        const step = r.divergence?.step;
+        if (c.field === "log") {
+          expect(r.divergence?.logStep?.opName, text).toBe(c.op);
+        } else {
+          expect(step?.kind, text).toBe("fields");
+          const s = step?.a;
+          expect(s?.opName, text).toBe(c.op);
+          expect(
+            step?.fields.map((f) => f.field),
+            text,
+          ).toContain(c.field);
+        }
+        expect(r.verdict).toMatch(new RegExp(`^DIVERGED: block ${BLOCK_OF(c.call)} tx 0 \\(${hash}\\)`));
+      } finally {
+        await pair[0].close();
+        await pair[1].close();
+      }
+    });
+  }
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { normaliseSteps } from "./step-normalise.js";
+import type { Step } from "./steps.js";
+
+const step = (o: Partial<Step>): Step => ({
+  pc: 0,
+  op: 0x00,
+  opName: "STOP",
+  gas: 100,
+  depth: 1,
+  refund: 0,
+  ...o,
+});
+
+async function collect(steps: Step[], impl: "revm-inspectors" | undefined, peer: boolean): Promise<Step[]> {
+  async function* src() {
+    yield* steps;
+  }
+  const out: Step[] = [];
+  for await (const s of normaliseSteps(src(), impl, peer)) out.push(s);
+  return out;
+}
+
+describe("normaliseSteps", () => {
+  it("revm-inspectors: SSTORE takes the next step's refund, errors are renamed, failed SSTORE shows the write", async () => {
+    const out = await collect(
+      [
+        step({ pc: 0, op: 0x55, opName: "SSTORE", refund: 0, stack: ["0x0", "0x1"] }),
+        step({ pc: 1, op: 0x00, refund: 4800 }),
+        step({
+          pc: 2,
+          op: 0x55,
+          opName: "SSTORE",
+          error: "Some(OutOfGas)",
+          gasCost: 7,
+          stack: ["0x5", "0x2"],
+        }),
+        step({ pc: 3, op: 0xfe, opName: "INVALID", error: "Some(InvalidFEOpcode)" }),
+        step({ pc: 4, op: 0xf5, opName: "CREATE2", gasCost: 90000 }),
+      ],
+      "revm-inspectors",
+      false,
+    );
+    expect(out[0]!.refund).toBe(4800);
+    expect(out[2]!.error).toBe("out of gas");
+    expect(out[2]!.gasCost).toBeUndefined();
+    expect(out[2]!.storage).toEqual({ "0x2": "0x5" });
+    expect(out[3]!.error).toBeUndefined();
+    expect(out[4]!.gasCost).toBeUndefined();
+    expect(out.map((s) => s.pc)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("leaves a go-ethereum-form trace alone, except the costs its revm peer cannot give", async () => {
+    const steps = [
+      step({ op: 0xf0, opName: "CREATE", gasCost: 32000 }),
+      step({ op: 0x01, opName: "ADD", gasCost: 3, error: "out of gas" }),
+      step({ op: 0x01, opName: "ADD", gasCost: 3 }),
+    ];
+    expect(await collect(steps, undefined, false)).toEqual(steps);
+    const fair = await collect(steps, undefined, true);
+    expect(fair.map((s) => s.gasCost)).toEqual([undefined, undefined, 3]);
+  });
+});
