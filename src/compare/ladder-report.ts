@@ -48,9 +48,9 @@ export function formatLadderReport(r: DiffReport, opts: { color?: boolean } = {}
     out.push("", "call path to the first diverging frame:");
     d.callPath.forEach((f, i) => {
       const at = f.traceAddress.length === 0 ? "root" : `[${f.traceAddress.join(",")}]`;
-      out.push(
-        `  ${"  ".repeat(i)}${at} ${f.type} ${f.from} → ${f.to}${f.selector === undefined ? "" : ` ${f.selector}`}`,
-      );
+      const fn =
+        f.function !== undefined ? ` ${f.function}` : f.selector !== undefined ? ` ${f.selector}` : "";
+      out.push(`  ${"  ".repeat(i)}${at} ${f.type} ${f.from} → ${f.to}${fn}`);
     });
   }
   if (d?.step !== undefined) {

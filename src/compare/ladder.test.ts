@@ -228,3 +228,37 @@ describe("sonde diff finds injected divergences", () => {
     });
   }
 });
+
+describe("firstFrameDifference", () => {
+  it("finds the first differing frame in execution order, names known functions, and the first differing log", async () => {
+    const { firstFrameDifference } = await import("./ladder.js");
+    const transfer = "0xa9059cbb" + "00".repeat(64);
+    const frame = (gasUsed: string, logs: unknown[] = [], calls: unknown[] = []) => ({
+      type: "CALL",
+      from: "0x01",
+      to: "0x02",
+      input: transfer,
+      gasUsed,
+      logs,
+      calls,
+    });
+    const log = (t: string) => ({ address: "0x02", topics: [t], data: "0x" });
+    const a = frame("0x10", [], [frame("0x5", [log("0x1"), log("0x2")]), frame("0x6")]);
+    const b = frame("0x11", [], [frame("0x5", [log("0x1"), log("0x3")]), frame("0x7")]);
+    const d = firstFrameDifference(a, b, []);
+    expect(d?.path.map((f) => f.traceAddress)).toEqual([[], [0]]);
+    expect(d?.path[1]?.function).toBe("transfer(address,uint256)");
+    expect(d?.diffs.map((x) => x.what)).toEqual(["logs"]);
+    expect(d?.logIndex).toBe(1);
+    // A child count difference is reported at the parent, after the common children.
+    const c = frame("0x10", [], [frame("0x5", [log("0x1"), log("0x2")])]);
+    const e = firstFrameDifference(
+      frame("0x10", [], [frame("0x5", [log("0x1"), log("0x2")]), frame("0x6")]),
+      c,
+      [],
+    );
+    expect(e?.path.map((f) => f.traceAddress)).toEqual([[]]);
+    expect(e?.diffs.map((x) => x.what)).toEqual(["number of calls"]);
+    expect(firstFrameDifference(a, structuredClone(a), [])).toBeNull();
+  });
+});

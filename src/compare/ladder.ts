@@ -24,6 +24,7 @@
  * debug API) is reported as unavailable, and the ladder goes on with what it has.
  */
 import { SondeError } from "../errors.js";
+import { functionSignature } from "../remote/pretty.js";
 import type { TraceConfig } from "../tracers/types.js";
 import { dropPaths, type Implementation, type JsonPath, normaliseTrace, rulesFor } from "./normalise.js";
 import {
@@ -73,6 +74,8 @@ export interface FrameRef {
   to: string;
   /** The 4-byte selector of the frame's input, when it has one. */
   selector?: string;
+  /** The function's signature, when the selector is a well-known one. */
+  function?: string;
 }
 
 export interface NormalisationNote {
@@ -688,7 +691,11 @@ function frameRef(f: Json, path: number[]): FrameRef {
     from: String(f.from ?? "?"),
     to: String(f.to ?? "?"),
   };
-  if (input.length >= 10 && f.type !== "CREATE" && f.type !== "CREATE2") ref.selector = input.slice(0, 10);
+  if (input.length >= 10 && f.type !== "CREATE" && f.type !== "CREATE2") {
+    ref.selector = input.slice(0, 10).toLowerCase();
+    const sig = functionSignature(ref.selector);
+    if (sig !== undefined) ref.function = sig;
+  }
   return ref;
 }
 
@@ -945,7 +952,7 @@ function short(v: unknown): string {
 export function pathText(path: FrameRef[]): string {
   const last = path[path.length - 1]!;
   const addr = last.traceAddress.length === 0 ? "root" : `[${last.traceAddress.join(",")}]`;
-  return `${addr} ${last.type} ${last.to}${last.selector === undefined ? "" : ` ${last.selector}`}`;
+  return `${addr} ${last.type} ${last.to}${last.function !== undefined ? ` ${last.function}` : last.selector !== undefined ? ` ${last.selector}` : ""}`;
 }
 
 function stepSummary(d: Divergence): string {
