@@ -10,7 +10,6 @@
  * runs bench/hooks-overhead.js instead, passing the other options through.
  * See bench/README.md for what the workloads and the numbers are.
  */
-import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +17,7 @@ import { parseArgs } from "node:util";
 import { anvilCall, anvilGas, findAnvil, gasAfterRefund, startAnvil } from "./lib/anvil.js";
 import { EngineWorker } from "./lib/engines.js";
 import { FORKS, RECEIVER, SENDER } from "./lib/ethereumjs.js";
+import { gitDescribe } from "./lib/machine.js";
 import { buildSonde } from "./lib/sonde.js";
 import { fmt, median, table, timeAsync } from "./lib/stats.js";
 import { BENCH_DIR, bytesToHex, REPO_DIR, workloads } from "./lib/workloads.js";
@@ -37,22 +37,6 @@ const HELP = `usage: node bench/run.js [options]      (npm run bench -- [options
   --out FILE           where to write the JSON results (default bench/results/latest.json)
   --hooks              run bench/hooks-overhead.js instead (other options passed on)
 `;
-
-function gitDescribe() {
-  try {
-    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-      cwd: REPO_DIR,
-      encoding: "utf8",
-    }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], {
-      cwd: REPO_DIR,
-      encoding: "utf8",
-    });
-    return dirty.trim() === "" ? head : `${head} (src/ modified)`;
-  } catch {
-    return "unknown";
-  }
-}
 
 function sameBytes(a, b) {
   if (a.length !== b.length) return false;

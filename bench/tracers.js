@@ -18,13 +18,14 @@
  * the cores.
  * See bench/README.md, "Tracers".
  */
-import { execFileSync, fork as forkProcess } from "node:child_process";
+import { fork as forkProcess } from "node:child_process";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { procStatusKb, replayJob, resetPeakRss, sendTx, startAnvil, waitIdle } from "./lib/anvil-node.js";
+import { gitDescribe } from "./lib/machine.js";
 import { buildSonde } from "./lib/sonde.js";
 import { fmt, median, table } from "./lib/stats.js";
 import { tracerWorkloads } from "./lib/tracer-workloads.js";
@@ -73,16 +74,6 @@ const HELP = `usage: node bench/tracers.js [options]
 
 const log = (s) => process.stderr.write(s);
 
-/** The commit dist/ was presumably built from, and whether src/ differs from it. */
-function gitDescribe() {
-  try {
-    const git = (...args) => execFileSync("git", args, { cwd: REPO_DIR, encoding: "utf8" });
-    const head = git("rev-parse", "--short", "HEAD").trim();
-    return git("status", "--porcelain", "--", "src").trim() === "" ? head : `${head} (src/ modified)`;
-  } catch {
-    return "unknown";
-  }
-}
 const MB = 1024 * 1024;
 
 /** A child process running bench/lib/tracer-child.js; one request at a time. */

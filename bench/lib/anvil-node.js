@@ -29,7 +29,8 @@ export function anvilBinary(repoDir) {
   return p;
 }
 
-function freePort() {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -92,15 +93,29 @@ export function resetPeakRss(pid) {
   }
 }
 
-/** Starts anvil; resolves once it answers. */
-export async function startAnvil(repoDir, readyMs = 20_000) {
+/**
+ * Starts anvil; resolves once it answers. `options` overrides ANVIL_SETTINGS (hardfork,
+ * chainId, timestamp: null for anvil's own clock), the number of dev `accounts` (4), the
+ * block `gasLimit` (100 M), `stepsTracing: false` to leave out --steps-tracing, and adds
+ * `extraArgs`; `readyMs` bounds the wait for an answer.
+ */
+export async function startAnvil(repoDir, options = {}) {
+  const {
+    readyMs = 20_000,
+    accounts = 4,
+    gasLimit = 100_000_000,
+    stepsTracing = true,
+    extraArgs = [],
+  } = options;
+  const s = { ...ANVIL_SETTINGS, ...options };
   const binary = anvilBinary(repoDir);
   const port = await freePort();
-  const s = ANVIL_SETTINGS;
   const args = ["--host", "127.0.0.1", "--port", String(port), "--hardfork", s.hardfork];
-  args.push("--chain-id", String(s.chainId), "--timestamp", String(s.timestamp), "--accounts", "4");
+  args.push("--chain-id", String(s.chainId), "--accounts", String(accounts));
+  if (s.timestamp !== null) args.push("--timestamp", String(s.timestamp));
   args.push("--mnemonic", "test test test test test test test test test test test junk");
-  args.push("--steps-tracing", "--gas-limit", "100000000", "--quiet");
+  if (stepsTracing) args.push("--steps-tracing");
+  args.push("--gas-limit", String(gasLimit), "--quiet", ...extraArgs);
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   if (child.pid === undefined) throw new Error(`could not start anvil (${binary})`);
   let stderr = "";

@@ -7,8 +7,8 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
+import { freePort } from "./anvil-node.js";
 import { bytesToHex } from "./workloads.js";
 
 export const ANVIL_PACKAGE = "@foundry-rs/anvil-linux-amd64";
@@ -36,17 +36,6 @@ export function findAnvil(repoDir) {
   return path
     ? { path, reason: null }
     : { path: null, reason: `no anvil binary found in ${dirname(pkgDir)}` };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Intrinsic gas of a call with this calldata (no access list, no creation). */

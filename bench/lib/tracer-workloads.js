@@ -72,7 +72,7 @@ contract TracerMix {
 }
 `;
 
-function compileMix() {
+export function compileMix() {
   const input = {
     language: "Solidity",
     sources: { "TracerMix.sol": { content: MIX_SOURCE } },
