@@ -74,6 +74,16 @@ describe("recoverSender", () => {
     expect(recoverSender(signTransaction(dynamic(), KEY))).toBe(ADDRESS);
   });
 
+  it("answers repeated recoveries from its cache, and only for the same signed content", () => {
+    const signed = signTransaction(dynamic(), KEY);
+    expect(recoverSender(signed)).toBe(ADDRESS);
+    expect(recoverSender({ ...signed })).toBe(ADDRESS);
+    // Same signature over other content: another (random) signer, not the cached one.
+    const other = recoverSender({ ...signed, nonce: signed.nonce + 1n });
+    expect(other).not.toBe(ADDRESS);
+    expect(recoverSender({ ...signed, nonce: signed.nonce + 1n })).toBe(other);
+  });
+
   it("accepts high s in Frontier only (EIP-2)", () => {
     const signed = signTransaction(legacy(undefined), KEY);
     // (r, N - s) with the other recovery bit is the same signature in high-s form.

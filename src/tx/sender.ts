@@ -8,7 +8,7 @@
  * in [1, N-1]; from Homestead on (EIP-2) s must not exceed N/2.
  */
 import { Fork, LATEST_FORK } from "../evm/forks.js";
-import { type Address, bigintToBytes, concatBytes, hexToBytes } from "../primitives/hex.js";
+import { type Address, bigintToBytes, bytesToHex, concatBytes, hexToBytes } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import { rlpEncode } from "../primitives/rlp.js";
 import { recoverAddress, SECP256K1_HALF_N, SECP256K1_N, signHash } from "../primitives/secp256k1.js";
@@ -58,10 +58,26 @@ export function recoverSender(tx: Transaction, fork: Fork = LATEST_FORK): Addres
   if (fork >= Fork.Homestead && s > SECP256K1_HALF_N) {
     throw new InvalidSignatureError("s is above N/2 (EIP-2 forbids high-s signatures from Homestead)");
   }
-  const sender = recoverAddress(signingHash(tx), recovery, r, s);
-  if (sender === null) throw new InvalidSignatureError("public key recovery failed");
+  const hash = signingHash(tx);
+  const key = `${bytesToHex(hash)}:${recovery}:${r.toString(16)}:${s.toString(16)}`;
+  let sender = recovered.get(key);
+  if (sender === undefined) {
+    const got = recoverAddress(hash, recovery, r, s);
+    if (got === null) throw new InvalidSignatureError("public key recovery failed");
+    sender = got;
+    if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value!);
+    recovered.set(key, sender);
+  }
   return sender;
 }
+
+/**
+ * Senders recovered lately, by signing hash and signature. Recovery costs milliseconds and
+ * a node recovers each transaction several times (pool admission, block building, block
+ * import); the key holds everything the result depends on, so a hit is exact.
+ */
+const recovered = new Map<string, Address>();
+const RECOVERED_MAX = 16_384;
 
 /** The message an EIP-7702 authority signs: keccak(0x05 ++ rlp([chainId, address, nonce])). */
 export function authorizationHash(auth: Pick<Authorization, "chainId" | "address" | "nonce">): Uint8Array {
