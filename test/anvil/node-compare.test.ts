@@ -24,7 +24,7 @@
  * anvil comes from the devDependency @foundry-rs/anvil-linux-amd64; when it is missing the
  * suite fails (startAnvil → findAnvil throws), it does not skip.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -32,9 +32,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEACON_ROOTS_ADDRESS, HISTORY_STORAGE_ADDRESS } from "../../src/block/system.js";
 import { diffExecutions } from "../../src/compare/ladder.js";
 import { formatLadderReport } from "../../src/compare/ladder-report.js";
-import { dropPaths, normaliseTrace } from "../../src/compare/normalise.js";
+import { normaliseTrace } from "../../src/compare/normalise.js";
 import { RpcSource } from "../../src/compare/sources.js";
-import { devAccounts, devGenesisJson } from "../../src/node/devchain.js";
+import { devAccounts } from "../../src/node/devchain.js";
 import { parseGenesis } from "../../src/node/genesis.js";
 import { DevNode } from "../../src/node/node.js";
 import { bigintToBytes, bytesToHex, hexToBytes } from "../../src/primitives/hex.js";
@@ -45,13 +45,21 @@ import { ALL_APIS, RpcHandler, RpcServer } from "../../src/rpc/server.js";
 import { jsonDifferences } from "../../src/runners/tracetest.js";
 import { EMPTY_TRIE_ROOT, secureTrieRoot } from "../../src/state/trie.js";
 import type { TraceConfig } from "../../src/tracers/types.js";
-import { type Anvil, type RpcClient, rpcClient, startAnvil } from "./anvil.js";
-import { buildMix, CHAIN_ID, emptyWorld, learn, type MixTx, signMixTx } from "./mix.js";
+import { type Anvil, type RpcClient, rpcClient } from "./anvil.js";
+import { anvilTraceSource, normalisedDifferences } from "./anvil-traces.js";
+import { CHAIN_ID } from "./mix.js";
+import {
+  batched,
+  mineOn,
+  type SentMixTx,
+  sendMix,
+  setGethFirstBaseFee,
+  startMixAnvil,
+  writeMixGenesis,
+} from "./mix-chain.js";
 
 type Json = Record<string, unknown>;
 
-const GENESIS_TIME = 1_750_000_000;
-const BLOCK_SECONDS = 12;
 const HISTORY_RING = 8191n;
 const BEACON_RING = 8191n;
 
@@ -131,38 +139,7 @@ const TRACERS: { name: string; config: TraceConfig }[] = [
   { name: "prestateTracer diffMode", config: { tracer: "prestateTracer", tracerConfig: { diffMode: true } } },
 ];
 
-/** go-ethereum's CalcBaseFee (EIP-1559, elasticity 2, denominator 8) for the block after `parent`. */
-function nextBaseFee(parent: Json): bigint {
-  const limit = BigInt(String(parent.gasLimit));
-  const used = BigInt(String(parent.gasUsed));
-  const fee = BigInt(String(parent.baseFeePerGas));
-  const target = limit / 2n;
-  if (used === target) return fee;
-  if (used > target) {
-    const d = (fee * (used - target)) / target / 8n;
-    return fee + (d < 1n ? 1n : d);
-  }
-  const next = fee - (fee * (target - used)) / target / 8n;
-  return next < 0n ? 0n : next;
-}
-
-/** The genesis both nodes start from: the dev chain's, on chain 31337, with forks up to Prague. */
-function compareGenesis(): Json {
-  const g = devGenesisJson({ chainId: BigInt(CHAIN_ID), timestamp: BigInt(GENESIS_TIME) });
-  const config = g.config as Json;
-  delete config.osakaTime;
-  delete (config.blobSchedule as Json).osaka;
-  return g;
-}
-
-interface Sent {
-  index: number;
-  name: string;
-  hash: string;
-  block: number;
-  gasLimit: bigint;
-  tx: MixTx;
-}
+type Sent = SentMixTx;
 
 let dir: string | undefined;
 let anvil: Anvil | undefined;
@@ -189,106 +166,36 @@ function anvilNode(): Anvil {
   return anvil;
 }
 
-async function waitReceipt(c: RpcClient, hash: string, what: string): Promise<Json> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const r = await c.rpc<Json | null>("eth_getTransactionReceipt", [hash]);
-    if (r !== null) return r;
-    if (Date.now() > deadline)
-      throw new Error(`${what} was not mined on ${c === sonde ? "sonde" : "anvil"} within 10 s`);
-    await new Promise((res) => setTimeout(res, 5));
-  }
-}
-
-/** Splits `calls` into JSON-RPC batches of `size`. */
-async function batched<T>(c: RpcClient, calls: [string, unknown[]][], size = 100): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < calls.length; i += size) out.push(...(await c.batch<T>(calls.slice(i, i + size))));
-  return out;
-}
-
-/**
- * Sends one block's signed transactions to one node (automine for one, evm_mine for several)
- * and returns the receipts; `after` runs once they are all there (anvil: the state dump).
- */
-async function mineOn(
-  c: RpcClient,
-  raws: string[],
-  timestamp: number,
-  names: string[],
-  after?: () => Promise<void>,
-): Promise<Json[]> {
-  const multi = raws.length > 1;
-  if (multi) await c.rpc("evm_setAutomine", [false]);
-  else await c.rpc("evm_setNextBlockTimestamp", [timestamp]);
-  const hashes: string[] = [];
-  for (const [i, raw] of raws.entries()) {
-    hashes.push(
-      await c.rpc<string>("eth_sendRawTransaction", [raw]).catch((e: Error) => {
-        throw new Error(`${names[i]}: ${e.message}`);
-      }),
-    );
-  }
-  if (multi) {
-    await c.rpc("evm_setNextBlockTimestamp", [timestamp]);
-    await c.rpc("evm_mine", []);
-    await c.rpc("evm_setAutomine", [true]);
-  }
-  const out: Json[] = [];
-  for (const [i, h] of hashes.entries()) out.push(await waitReceipt(c, h, names[i]!));
-  await after?.();
-  return out;
-}
-
 /**
  * Sends the mix to both nodes, block by block, with the same timestamps; the two nodes work
  * on a block at the same time, and anvil's state is dumped after each block.
  */
 async function runMix(): Promise<void> {
-  const nonces = devAccounts().map(() => 0n);
-  const world = emptyWorld();
-  let timestamp = GENESIS_TIME;
-  // anvil-first-block-base-fee
-  const anvilGenesis = await anvilNode().rpc<Json>("eth_getBlockByNumber", ["0x0", false]);
-  await anvilNode().rpc("anvil_setNextBlockBaseFeePerGas", [qty(nextBaseFee(anvilGenesis))]);
-  for (const block of await buildMix()) {
-    timestamp += BLOCK_SECONDS;
-    const n = ++blockCount;
-    const multi = block.length > 1;
-    const signed = [];
-    for (const [i, tx] of block.entries())
-      signed.push(await signMixTx(tx, world, nonces, multi ? i : undefined));
-    const names = block.map((tx, i) => `transaction #${sent.length + i} "${tx.name}"`);
-    const raws = signed.map((x) => x.raw);
+  await setGethFirstBaseFee(anvilNode()); // anvil-first-block-base-fee
+  const mix = await sendMix(async (b) => {
     const [fromAnvil, fromSonde] = await Promise.all([
-      mineOn(anvilNode(), raws, timestamp, names, async () => {
-        dumps[n] = await anvilDump();
+      mineOn(anvilNode(), "anvil", b.raws, b.timestamp, b.names, async () => {
+        dumps[b.number] = await anvilDump();
       }),
-      mineOn(sonde, raws, timestamp, names),
+      mineOn(sonde, "sonde", b.raws, b.timestamp, b.names),
     ]);
-    for (const [i, tx] of block.entries()) {
-      const a = fromAnvil[i]!;
+    for (const [i, a] of fromAnvil.entries()) {
       const r = fromSonde[i]!;
-      const s: Sent = {
-        index: sent.length,
-        name: tx.name,
-        hash: String(r.transactionHash),
-        block: n,
-        gasLimit: signed[i]!.fields.gas,
-        tx,
-      };
       if (a.transactionHash !== r.transactionHash) {
-        throw new Error(`${names[i]}: hashes differ: anvil ${a.transactionHash}, sonde ${r.transactionHash}`);
+        throw new Error(
+          `${b.names[i]}: hashes differ: anvil ${a.transactionHash}, sonde ${r.transactionHash}`,
+        );
       }
       if (a.contractAddress !== r.contractAddress) {
         throw new Error(
-          `${label(s)}: contract address anvil ${a.contractAddress}, sonde ${r.contractAddress}`,
+          `${b.names[i]} ${r.transactionHash}: contract address anvil ${a.contractAddress}, sonde ${r.contractAddress}`,
         );
       }
-      sent.push(s);
-      learn(world, tx, r);
     }
-  }
+    return fromSonde;
+  });
+  sent.push(...mix.sent);
+  blockCount = mix.blocks;
 }
 
 /** Fetches receipts, headers and traces from both nodes. */
@@ -320,19 +227,9 @@ async function collect(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "sonde-node-compare-"));
-  genesis = compareGenesis();
-  const file = join(dir, "genesis.json");
-  writeFileSync(file, JSON.stringify(genesis, null, 2));
-  // Without the flag anvil adds a CREATE2 deployer contract (0x4e59b448…) to the genesis
-  // state, an account go-ethereum's genesis does not have.
-  anvil = await startAnvil({
-    hardfork: "prague",
-    init: file,
-    accounts: 10,
-    // No struct-logger traces are compared here; without step records anvil's state dumps stay small.
-    stepsTracing: false,
-    extraArgs: ["--disable-default-create2-deployer"],
-  });
+  const written = writeMixGenesis(dir);
+  genesis = written.genesis;
+  anvil = await startMixAnvil(written.file);
   node = new DevNode({ genesis: parseGenesis(genesis), accounts: devAccounts() });
   server = new RpcServer(new RpcHandler({ node, gasCap: 50_000_000n, clientVersion: "sonde-node-compare" }), {
     http: { host: "127.0.0.1", port: 0, apis: new Set(ALL_APIS) },
@@ -587,28 +484,21 @@ describe("anvil and sonde node from one genesis", () => {
       const found = new Mismatches();
       const applied = new Map<string, number>();
       for (const [i, s] of sent.entries()) {
-        const norm = await normaliseTrace(got.anvil[i], "revm-inspectors", t.config, {
-          gasLimit: s.gasLimit,
-          callFrames: async () => calls.anvil[i] as Json,
-          plainPrestate: async () => plain.anvil[i] as Json,
-          existsAfter: async (address) => {
-            const at = qty(s.block);
-            const [balance, nonce, code] = await anvilNode().batch<string>([
-              ["eth_getBalance", [address, at]],
-              ["eth_getTransactionCount", [address, at]],
-              ["eth_getCode", [address, at]],
-            ]);
-            return BigInt(balance!) !== 0n || BigInt(nonce!) !== 0n || code !== "0x";
-          },
-          receipt: async () => receipts.anvil[i] ?? null,
-          transaction: () => anvilNode().rpc<Json | null>("eth_getTransactionByHash", [s.hash]),
-          codeAfter: (address) => anvilNode().rpc<string>("eth_getCode", [address, qty(s.block)]),
-        });
+        const norm = await normaliseTrace(
+          got.anvil[i],
+          "revm-inspectors",
+          t.config,
+          anvilTraceSource(anvilNode(), {
+            hash: s.hash,
+            gasLimit: s.gasLimit,
+            block: qty(s.block),
+            callFrames: calls.anvil[i] as Json,
+            plainPrestate: plain.anvil[i] as Json,
+            receipt: receipts.anvil[i] ?? null,
+          }),
+        );
         for (const n of norm.applied) applied.set(n, (applied.get(n) ?? 0) + 1);
-        const actual = structuredClone(got.sonde[i]);
-        dropPaths(norm.value, norm.ignored);
-        dropPaths(actual, norm.ignored);
-        for (const d of jsonDifferences(norm.value, actual)) found.add(label(s), d);
+        for (const d of normalisedDifferences(norm, got.sonde[i])) found.add(label(s), d);
       }
       const rules = [...applied].map(([n, k]) => `${n} ×${k}`).join(", ");
       report(`${t.name} traces`, sent.length, found, rules === "" ? "" : `; rules applied: ${rules}`);

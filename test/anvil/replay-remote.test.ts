@@ -14,13 +14,13 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dropPaths, normaliseTrace } from "../../src/compare/normalise.js";
+import { normaliseTrace } from "../../src/compare/normalise.js";
 import { Fork } from "../../src/evm/forks.js";
 import { type ReplayReport, replayBlock, replayTransaction } from "../../src/remote/replay.js";
 import { RpcClient } from "../../src/remote/rpc-client.js";
-import { jsonDifferences } from "../../src/runners/tracetest.js";
 import type { TraceConfig } from "../../src/tracers/index.js";
 import { type Anvil, startAnvil } from "./anvil.js";
+import { anvilTraceSource, normalisedDifferences } from "./anvil-traces.js";
 import { ACCOUNTS, calldata, type Deployed, runScenario, type SentTx, send } from "./scenario.js";
 
 type Json = Record<string, unknown>;
@@ -56,49 +56,29 @@ function account(r: ReplayReport): void {
   totals.slots += r.stats.slots;
 }
 
-/** anvil's trace of `hash` under `config`, normalised to go-ethereum's form. */
-async function anvilExpected(hash: string, config: TraceConfig, gasLimit: bigint, after: string) {
-  const trace = (c: TraceConfig) => node().rpc("debug_traceTransaction", [hash, { ...c }]);
-  const raw = await trace(config);
-  return normaliseTrace(raw, "revm-inspectors", config, {
-    gasLimit,
-    callFrames: async () => (await trace({ tracer: "callTracer" })) as Json,
-    plainPrestate: async () => (await trace({ tracer: "prestateTracer" })) as Json,
-    existsAfter: async (address) => {
-      const [balance, nonce, code] = await node().batch<string>([
-        ["eth_getBalance", [address, after]],
-        ["eth_getTransactionCount", [address, after]],
-        ["eth_getCode", [address, after]],
-      ]);
-      return BigInt(balance!) !== 0n || BigInt(nonce!) !== 0n || code !== "0x";
-    },
-  });
-}
-
 /**
- * A departure of anvil not (yet) in src/compare/normalise.ts, seen only in blocks of several
- * transactions: anvil's callTracer gives the root frame of a transaction at index > 0 the
- * block's cumulative gas used up to and including it, where go-ethereum gives the
- * transaction's own gas used (callTracer.OnTxEnd takes receipt.GasUsed). When anvil's root
- * gasUsed equals its own receipt's cumulativeGasUsed, the receipt's gasUsed is put there.
+ * Fails unless Sonde's result `sonde` equals anvil's debug_traceTransaction of `hash` under
+ * `config`, normalised to go-ethereum's form (all of src/compare/normalise.ts's rules).
  */
-function cumulativeRootGas(config: TraceConfig, value: unknown, receipt: Json): unknown {
-  if (config.tracer !== "callTracer") return value;
-  const root = value as Json;
-  if (root.gasUsed !== receipt.cumulativeGasUsed || receipt.cumulativeGasUsed === receipt.gasUsed)
-    return value;
-  return { ...root, gasUsed: receipt.gasUsed };
-}
-
 async function compareWithAnvil(hash: string, config: TraceConfig, sonde: unknown): Promise<void> {
-  const tx = await node().rpc<Json>("eth_getTransactionByHash", [hash]);
-  const receipt = await node().rpc<Json>("eth_getTransactionReceipt", [hash]);
-  const norm = await anvilExpected(hash, config, BigInt(tx.gas as string), tx.blockNumber as string);
-  const expected = structuredClone(cumulativeRootGas(config, norm.value, receipt));
-  const actual = structuredClone(sonde);
-  dropPaths(expected, norm.ignored);
-  dropPaths(actual, norm.ignored);
-  const diffs = jsonDifferences(expected, actual);
+  const [tx, receipt, raw] = await node().batch<Json>([
+    ["eth_getTransactionByHash", [hash]],
+    ["eth_getTransactionReceipt", [hash]],
+    ["debug_traceTransaction", [hash, { ...config }]],
+  ]);
+  const norm = await normaliseTrace(
+    raw,
+    "revm-inspectors",
+    config,
+    anvilTraceSource(node(), {
+      hash,
+      gasLimit: BigInt(tx!.gas as string),
+      block: tx!.blockNumber as string,
+      receipt: receipt!,
+      transaction: tx!,
+    }),
+  );
+  const diffs = normalisedDifferences(norm, sonde);
   if (diffs.length > 0)
     expect.fail([`${diffs.length} difference(s) (expected = anvil, got = Sonde):`, ...diffs].join("\n"));
 }
