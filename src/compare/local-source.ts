@@ -13,6 +13,9 @@
  * request calls and withdrawals after the transactions are not replayed, so balances and
  * queue slots they change are read as they were before them.
  */
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { receiptsRoot } from "../chain/block.js";
 import { receiptBloom } from "../chain/process.js";
 import { SondeError } from "../errors.js";
@@ -21,6 +24,7 @@ import { bigintToHex, bytesToHex } from "../primitives/hex.js";
 import { type ReplayReport, replayBlock, replayTransaction } from "../remote/replay.js";
 import type { RpcClient } from "../remote/rpc-client.js";
 import type { TraceConfig } from "../tracers/types.js";
+import { streamArray } from "./json-stream.js";
 import { type BlockView, blockView, type DiffSource, type Json, type StepStream } from "./sources.js";
 import { type Step, stepFromStructLog } from "./steps.js";
 
@@ -140,18 +144,39 @@ export class LocalSource implements DiffSource {
   }
 
   /**
-   * The struct-logger trace, as steps. The replay builds the whole result before it is
-   * read (a local trace is held in memory, unlike an endpoint's, which is streamed).
+   * The struct-logger trace, as steps. The replay streams the trace into a temporary
+   * file while the transaction runs, and the steps are read back from it as they are
+   * compared, so memory stays bounded however long the trace (the file is removed once
+   * read, or when the comparison stops early).
    */
   async structLogs(hash: string, config: TraceConfig): Promise<StepStream> {
-    const result = (await this.traceTransaction(hash, config)) as Json;
-    const logs = Array.isArray(result.structLogs) ? (result.structLogs as Json[]) : [];
-    const { structLogs: _drop, ...rest } = result;
-    async function* steps(): AsyncGenerator<Step> {
-      let i = 0;
-      for (const l of logs) yield stepFromStructLog(l, ++i);
+    const dir = mkdtempSync(join(tmpdir(), "sonde-local-trace-"));
+    const file = join(dir, "trace.json");
+    const cleanup = () => rmSync(dir, { recursive: true, force: true });
+    let split: ReturnType<typeof streamArray>;
+    try {
+      const r = await replayTransaction(this.client, hash, {
+        ...this.replayOptions(config),
+        resultFile: () => file,
+      });
+      const t = r.txs[0];
+      if (t === undefined) throw new SondeError(`${this.label}: transaction ${hash} was not replayed`);
+      if (t.traceError !== undefined)
+        throw new SondeError(`${this.label}: tracing ${hash} failed: ${t.traceError}`);
+      split = streamArray(createReadStream(file), "structLogs");
+    } catch (err) {
+      cleanup();
+      throw err;
     }
-    return { steps: steps(), result: () => rest };
+    async function* steps(): AsyncGenerator<Step> {
+      try {
+        let i = 0;
+        for await (const text of split.elements) yield stepFromStructLog(JSON.parse(text) as Json, ++i);
+      } finally {
+        cleanup();
+      }
+    }
+    return { steps: steps(), result: () => (split.rest() as Json) ?? {} };
   }
 
   private async account(address: string, block: bigint) {

@@ -23,6 +23,7 @@
  * replayed gas used and status are compared with the endpoint's receipt; a difference is
  * reported as a divergence.
  */
+import { closeSync, openSync, writeSync } from "node:fs";
 import { applyTransaction, type TxResult } from "../block/apply.js";
 import { type BlobSchedule, blobBaseFee, blobScheduleFor } from "../block/blobs.js";
 import {
@@ -70,6 +71,13 @@ export interface ReplayOptions {
   transactions?: "auto" | "fields" | "raw";
   /** Called after each transaction of the block is replayed. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Write each traced transaction's result (JSON text) to the file this returns for the
+   * transaction's index instead of returning it parsed: a struct logger streams its
+   * entries there while the transaction runs, so a trace of millions of steps is never
+   * held in memory. The file is rewritten when a traced run has to be repeated.
+   */
+  resultFile?: (index: number) => string;
 }
 
 /** One replayed (traced) transaction. */
@@ -80,6 +88,8 @@ export interface ReplayedTx {
   to: Address | null;
   /** The tracer's JSON result (when traced and the tracer did not fail). */
   result?: unknown;
+  /** With ReplayOptions.resultFile: the file holding the result's JSON text. */
+  resultFile?: string;
   /** Why the tracer failed (timeout, tracer exception), go-ethereum's text. */
   traceError?: string;
   /** Gas used and outcome as replayed. */
@@ -757,11 +767,18 @@ async function replay(
           txIndex: i,
           txHash: hash,
         };
-        const t = await traceOnce(tracerConfig, tctx, overlay, remote, (db, hooks) =>
-          applyTransaction(db, ctx, tx, sender, fork, hooks, applyOpts),
+        const file = opts.resultFile?.(i);
+        const t = await traceOnce(
+          tracerConfig,
+          tctx,
+          overlay,
+          remote,
+          (db, hooks) => applyTransaction(db, ctx, tx, sender, fork, hooks, applyOpts),
+          file,
         );
         reruns += t.reruns;
         if (t.error !== undefined) entry.traceError = t.error;
+        else if (file !== undefined) entry.resultFile = file;
         else entry.result = t.result;
       }
       const receipt = receipts.get(i);
@@ -828,34 +845,48 @@ async function traceOnce(
   overlay: OverlayState,
   remote: RemoteState,
   exec: (db: StateDB, hooks: Hooks) => TxResult,
+  file?: string,
 ): Promise<{ result?: unknown; error?: string; reruns: number }> {
   for (let reruns = 0; ; reruns++) {
     const db = new StateDB(overlay);
     let run: ReturnType<typeof runTrace<TxResult>> | undefined;
     let thrown: unknown;
+    // With a file, the result goes there: a streaming tracer writes while it runs.
+    const fd = file === undefined ? undefined : openSync(file, "w");
+    const write = fd === undefined ? undefined : (c: string) => void writeSync(fd, c);
     try {
-      run = runTrace(config, tctx, (hooks) => exec(db, hooks));
-    } catch (e) {
-      thrown = e;
-    }
-    if (remote.hasMisses()) {
-      run?.tracer.dispose?.();
-      await remote.fetchMisses();
-      continue;
-    }
-    if (run === undefined) throw thrown;
-    try {
-      if (run.error !== null) return { error: run.error.message, reruns };
-      const parts: string[] = [];
-      run.tracer.writeResult((c) => {
-        parts.push(c);
-      });
-      return { result: JSON.parse(parts.join("")), reruns };
-    } catch (e) {
-      if (e instanceof Error && e.name === "TracerError") return { error: e.message, reruns };
-      throw e;
+      try {
+        run = runTrace(config, write === undefined ? tctx : { ...tctx, sink: write }, (hooks) =>
+          exec(db, hooks),
+        );
+      } catch (e) {
+        thrown = e;
+      }
+      if (remote.hasMisses()) {
+        run?.tracer.dispose?.();
+        await remote.fetchMisses();
+        continue;
+      }
+      if (run === undefined) throw thrown;
+      try {
+        if (run.error !== null) return { error: run.error.message, reruns };
+        if (write !== undefined) {
+          run.tracer.writeResult(write);
+          return { reruns };
+        }
+        const parts: string[] = [];
+        run.tracer.writeResult((c) => {
+          parts.push(c);
+        });
+        return { result: JSON.parse(parts.join("")), reruns };
+      } catch (e) {
+        if (e instanceof Error && e.name === "TracerError") return { error: e.message, reruns };
+        throw e;
+      } finally {
+        run.tracer.dispose?.();
+      }
     } finally {
-      run.tracer.dispose?.();
+      if (fd !== undefined) closeSync(fd);
     }
   }
 }
