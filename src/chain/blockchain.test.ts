@@ -266,6 +266,45 @@ describe("a proof-of-work chain", () => {
     expect(codeOf(() => chain.insertBlock(withUncles([c1.header])))).toBe("valid");
   });
 
+  it("merges by terminal total difficulty: proof-of-stake from the block after it is reached, never before", () => {
+    const LONDON_TTD = parseChainSpec({
+      chainId: 1,
+      homesteadBlock: 0,
+      eip150Block: 0,
+      eip158Block: 0,
+      byzantiumBlock: 0,
+      constantinopleBlock: 0,
+      petersburgBlock: 0,
+      istanbulBlock: 0,
+      berlinBlock: 0,
+      londonBlock: 0,
+      terminalTotalDifficulty: 1_500_000,
+    });
+    const state = alloc();
+    const chain = new Blockchain(
+      LONDON_TTD,
+      genesis(LONDON_TTD, state, { baseFeePerGas: 1_000_000_000n }),
+      state,
+    );
+    // Genesis (1,000,000) has not reached it: a proof-of-stake child is refused.
+    const early = chain.buildBlock({ timestamp: 1012n });
+    expect(early.header.difficulty).toBeGreaterThan(0n);
+    expect(codeOf(() => chain.insertBlock({ ...early, header: { ...early.header, difficulty: 0n } }))).toBe(
+      "INVALID_DIFFICULTY",
+    );
+    expect(chain.insertBlock(early).status).toBe("head");
+    expect(chain.head.td).toBeGreaterThanOrEqual(1_500_000n);
+    // Reached at the parent: the next block is built proof-of-stake, and a proof-of-work one is refused.
+    const powAfter = {
+      ...early,
+      header: { ...early.header, number: 2n, parentHash: headerHash(early.header) },
+    };
+    expect(codeOf(() => chain.insertBlock(powAfter))).toBe("IMPORT_IMPOSSIBLE_DIFFICULTY_OVER_PARIS");
+    const pos = chain.buildBlock({ timestamp: 1024n });
+    expect(pos.header.difficulty).toBe(0n);
+    expect(chain.insertBlock(pos).status).toBe("head");
+  });
+
   it("writes intermediate state roots into receipts before Byzantium", () => {
     const frontier = parseChainSpec({ chainId: 1 });
     const state = alloc();

@@ -58,6 +58,7 @@ import {
   type ChainSpec,
   calcBaseFee,
   calcDifficulty,
+  checkTerminalDifficulty,
   type HeaderSource,
   headerFork,
   isPoSHeader,
@@ -274,6 +275,7 @@ export class Blockchain {
     }
     let result: ReturnType<typeof processBlock>;
     try {
+      checkTerminalDifficulty(this.spec, header, parent.td);
       validateHeader(this.spec, header, parent.block.header);
       validateUncles(this.spec, block, this.headerSource());
       validateBody(block);

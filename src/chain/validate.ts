@@ -437,6 +437,29 @@ function checkBlobGas(spec: ChainSpec, h: Header, parent: Header): void {
 }
 
 /**
+ * The merge by total difficulty (EIP-3675), as go-ethereum's beacon engine decides it:
+ * once the parent's total difficulty has reached the terminal total difficulty every
+ * block must be proof-of-stake (difficulty 0), and none may be before.
+ */
+export function checkTerminalDifficulty(spec: ChainSpec, h: Header, parentTd: bigint): void {
+  const ttd = spec.config.terminalTotalDifficulty;
+  if (ttd === undefined) return;
+  const reached = parentTd >= ttd;
+  if (reached && !isPoSHeader(h)) {
+    throw new BlockValidationError(
+      "IMPORT_IMPOSSIBLE_DIFFICULTY_OVER_PARIS",
+      `proof-of-work block (difficulty ${h.difficulty}) after the terminal total difficulty ${ttd} was reached`,
+    );
+  }
+  if (!reached && isPoSHeader(h)) {
+    throw new BlockValidationError(
+      "INVALID_DIFFICULTY",
+      `proof-of-stake block before the terminal total difficulty ${ttd} (parent total difficulty ${parentTd})`,
+    );
+  }
+}
+
+/**
  * Checks `h` against its parent. Throws a BlockValidationError naming the rule broken.
  * Whether the parent is known is the caller's concern.
  */

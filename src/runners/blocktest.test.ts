@@ -24,6 +24,12 @@ describe("networks", () => {
     expect(forkAt(london.config, 5n, 0n)).toBe(Fork.London);
     expect(forkAt(networkSpec("EIP158").config, 1n, 0n)).toBe(Fork.SpuriousDragon);
     expect(networkSpec("EIP158").config.terminalTotalDifficulty).toBeUndefined();
+    // go-ethereum's "Constantinople" keeps EIP-1283 (Petersburg far off); the merge by difficulty.
+    expect(forkAt(networkSpec("Constantinople").config, 1n, 0n)).toBe(Fork.Constantinople);
+    expect(forkAt(networkSpec("ConstantinopleFix").config, 1n, 0n)).toBe(Fork.Petersburg);
+    const merge = networkSpec("ArrowGlacierToParisAtDiffC0000").config;
+    expect(merge.terminalTotalDifficulty).toBe(0xc0000n);
+    expect(forkAt(merge, 1n, 0n, false)).toBe(Fork.London);
     expect(() => networkSpec("Atlantis")).toThrow(/unsupported network "Atlantis"/);
   });
 });

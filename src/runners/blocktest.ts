@@ -89,7 +89,11 @@ function forkConfig(name: string): Json | undefined {
   for (const [n, key] of BLOCK_FORKS) {
     if (key !== undefined) cfg[key] = 0;
     if (n === "EIP150") cfg.eip155Block = 0;
-    if (n === fork) return cfg;
+    if (n === fork) {
+      // go-ethereum's tests name Constantinople with EIP-1283: Petersburg kept far off.
+      if (n === "Constantinople") cfg.petersburgBlock = 10_000_000;
+      return cfg;
+    }
   }
   cfg.terminalTotalDifficulty = 0;
   const schedule: Json = {};
@@ -107,11 +111,18 @@ function forkConfig(name: string): Json | undefined {
 }
 
 /**
- * The chain spec for a test's `network`: a fork name (Cancun, Prague, EIP158, …) or a
- * transition "AToBAt5" (B from block 5) / "AToBAtTime15k" (B from timestamp 15000).
+ * The chain spec for a test's `network`: a fork name (Cancun, Prague, EIP158, …), a
+ * transition "AToBAt5" (B from block 5) / "AToBAtTime15k" (B from timestamp 15000), or
+ * the merge by total difficulty "AToParisAtDiffC0000" (terminal total difficulty 0xC0000).
  */
 export function networkSpec(network: string): ChainSpec {
   let cfg = forkConfig(network);
+  const diff = /^(\w+?)ToParisAtDiff([0-9A-Fa-f]+)$/.exec(network);
+  if (cfg === undefined && diff !== null) {
+    const base = forkConfig(diff[1]!);
+    if (base !== undefined && base.terminalTotalDifficulty === undefined)
+      cfg = { ...base, terminalTotalDifficulty: BigInt(`0x${diff[2]}`).toString() };
+  }
   const m = /^(\w+?)To(\w+?)At(Time)?(\d+)(k?)$/.exec(network);
   if (cfg === undefined && m !== null) {
     const base = forkConfig(m[1]!);
