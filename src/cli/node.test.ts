@@ -16,7 +16,11 @@ describe("sonde node options", () => {
       port: 8545,
       apis: new Set(["eth", "net", "web3", "txpool", "debug", "trace", "evm"]),
     });
-    expect(o.ws).toBeUndefined();
+    // WebSocket on the HTTP listener by default, as anvil; --no-ws turns it off.
+    expect(o.ws).toEqual({ host: "127.0.0.1", port: 8545, apis: o.http.apis });
+    const noWs = parseNodeOptions(["--no-ws"]);
+    if (noWs === "help") throw new Error("help");
+    expect(noWs.ws).toBeUndefined();
     expect(o.blockTime).toBe(0);
     const open = parseNodeOptions(["--http.addr", "0.0.0.0", "--ws"]);
     if (open === "help") throw new Error("help");
@@ -56,7 +60,10 @@ describe("sonde node options", () => {
       '--http.port: expected a port number 0-65535, got "x"',
     );
     expect(() => parseNodeOptions(["--http.api", "eth,admin"])).toThrow(/unknown API namespace "admin"/);
-    expect(() => parseNodeOptions(["--ws.port", "1"])).toThrow("--ws.port needs --ws");
+    expect(() => parseNodeOptions(["--no-ws", "--ws.port", "1"])).toThrow(
+      "--ws.port and --no-ws exclude each other",
+    );
+    expect(() => parseNodeOptions(["--no-ws", "--ws"])).toThrow("--ws and --no-ws exclude each other");
     expect(() => parseNodeOptions(["--block-time", "0"])).toThrow(/--block-time: expected a positive number/);
     expect(() => parseNodeOptions(["--no-mining", "--block-time", "1"])).toThrow(
       "--block-time and --no-mining exclude each other",

@@ -18,13 +18,13 @@ import { parseDuration } from "../tracers/trace.js";
 import { parseArgs } from "./args.js";
 
 const HELP = `usage: sonde node [--genesis FILE] [--http.addr A] [--http.port P] [--http.api LIST]
-                  [--ws] [--ws.addr A] [--ws.port P] [--ws.api LIST]
+                  [--no-ws] [--ws.addr A] [--ws.port P] [--ws.api LIST]
                   [--block-time SECONDS | --no-mining] [--datadir DIR]
                   [--gcmode archive|full] [--prevrandao random|derived]
                   [--rpc.gascap N] [--rpc.evmtimeout DURATION]
                   [--engine-variant NAME]
 
-Runs a development node: JSON-RPC 2.0 over HTTP (and WebSocket with --ws) in front of
+Runs a development node: JSON-RPC 2.0 over HTTP and WebSocket in front of
 a chain with a transaction pool. Without --genesis the chain is the development chain:
 chain id 1337, every fork through Osaka active from genesis (merged), and ten accounts
 with 10000 ether each, derived from the mnemonic "${DEV_MNEMONIC}"
@@ -39,7 +39,8 @@ options:
                         ${ALL_APIS.join(",")} (default eth,net,web3,txpool, plus debug,
                         trace and evm when the address is loopback; testing, for
                         testing_buildBlockV1, only when listed)
-  --ws                  serve JSON-RPC over WebSocket too (eth_subscribe)
+  --no-ws               no WebSocket JSON-RPC (it is served by default, on the HTTP
+                        port, for eth_subscribe; --ws is accepted and changes nothing)
   --ws.addr A           WebSocket address (default: the HTTP address)
   --ws.port P           WebSocket port (default: the HTTP port, one listener for both)
   --ws.api LIST         namespaces served over WebSocket (default as for HTTP)
@@ -128,6 +129,7 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
     "http.port": "string",
     "http.api": "string",
     ws: "boolean",
+    "no-ws": "boolean",
     "ws.addr": "string",
     "ws.port": "string",
     "ws.api": "string",
@@ -155,7 +157,9 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
   const g = str("genesis");
   if (g !== undefined) out.genesisFile = g;
   const wsOpts = ["ws.addr", "ws.port", "ws.api"].filter((k) => options[k] !== undefined);
-  if (options.ws === true) {
+  if (options["no-ws"] === true && options.ws === true)
+    throw new InvalidInputError("--ws and --no-ws exclude each other");
+  if (options["no-ws"] !== true) {
     const wsHost = str("ws.addr") ?? host;
     out.ws = {
       host: wsHost,
@@ -163,7 +167,7 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
       apis: readApis(str("ws.api"), wsHost, "--ws.api"),
     };
   } else if (wsOpts.length > 0) {
-    throw new InvalidInputError(`--${wsOpts[0]} needs --ws`);
+    throw new InvalidInputError(`--${wsOpts[0]} and --no-ws exclude each other`);
   }
   const bt = str("block-time");
   if (bt !== undefined) {
