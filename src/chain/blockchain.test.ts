@@ -3,10 +3,12 @@ import { type Address, bytesToBigInt, bytesToHex, hexToBytes } from "../primitiv
 import { privateKeyToAddress } from "../primitives/secp256k1.js";
 import { MemoryState, StateDB } from "../state/statedb.js";
 import { EMPTY_TRIE_ROOT } from "../state/trie.js";
+import { BalanceChangeReason, type Hooks } from "../tracing/hooks.js";
 import { signTransaction } from "../tx/sender.js";
 import type { FeeMarketTransaction, LegacyTransaction } from "../tx/types.js";
 import { type Block, EMPTY_UNCLE_HASH, type Header, headerHash, transactionsRoot } from "./block.js";
 import { Blockchain } from "./blockchain.js";
+import { DAO_DRAIN_LIST, DAO_FORK_EXTRA_DATA, DAO_REFUND_CONTRACT } from "./dao.js";
 import { BlockValidationError, type ChainSpec, parseChainSpec } from "./validate.js";
 
 const KEY = hexToBytes("0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8");
@@ -317,5 +319,156 @@ describe("a proof-of-work chain", () => {
     expect(receipt.postState?.length).toBe(32);
     // Before the block reward, so it is not the block's state root.
     expect(bytesToHex(receipt.postState!)).not.toBe(bytesToHex(b1.header.stateRoot));
+  });
+});
+
+describe("the DAO hard fork", () => {
+  const HOMESTEAD_DAO = parseChainSpec({
+    chainId: 1,
+    homesteadBlock: 0,
+    daoForkBlock: 2,
+    daoForkSupport: true,
+  });
+  const FIRST = DAO_DRAIN_LIST[0]!;
+  const LAST = DAO_DRAIN_LIST[DAO_DRAIN_LIST.length - 1]!;
+  /** A drain-list account holding code and storage besides its balance. */
+  const WITH_CODE = DAO_DRAIN_LIST[7]!;
+  const ABSENT = DAO_DRAIN_LIST[50]!;
+
+  function daoAlloc(): MemoryState {
+    const s = alloc();
+    const eoa = (balance: bigint) => ({ nonce: 0n, balance, code: new Uint8Array(0), storage: new Map() });
+    s.accounts.set(FIRST, eoa(3n * ETH));
+    s.accounts.set(LAST, eoa(5n));
+    s.accounts.set(WITH_CODE, {
+      nonce: 1n,
+      balance: 7n,
+      code: hexToBytes("0x00"),
+      storage: new Map([[1n, 2n]]),
+    });
+    return s;
+  }
+
+  it("checks the drain list and refund contract against go-ethereum's", () => {
+    expect(DAO_DRAIN_LIST).toHaveLength(116);
+    expect(new Set(DAO_DRAIN_LIST).size).toBe(116);
+    expect(FIRST).toBe("0xd4fe7bc31cedb7bfb8a345f31e668033056b2728");
+    expect(LAST).toBe("0x807640a13483f8ac783c557fcdf27be11ea4ac7a");
+    expect(DAO_REFUND_CONTRACT).toBe("0xbf4ed7b27f1d666546e30d74d50d173d20bca754");
+    expect(bytesToHex(DAO_FORK_EXTRA_DATA)).toBe("0x64616f2d686172642d666f726b");
+  });
+
+  it("moves every drain-list balance to the refund contract at the fork block, seen by the hooks", () => {
+    const state = daoAlloc();
+    const chain = new Blockchain(HOMESTEAD_DAO, genesis(HOMESTEAD_DAO, state), state);
+    const b1 = chain.buildBlock({ timestamp: 1010n });
+    expect(b1.header.extraData.length).toBe(0);
+    chain.insertBlock(b1);
+    expect(chain.account(DAO_REFUND_CONTRACT)).toBeUndefined();
+    expect(chain.account(FIRST)?.balance).toBe(3n * ETH);
+
+    // The fork block: built with the fork's extraData, drained before its transactions.
+    const spend = signTransaction(
+      {
+        type: 0,
+        nonce: 0n,
+        gasPrice: 10n,
+        gasLimit: 21000n,
+        to: BOB,
+        value: 1n,
+        data: new Uint8Array(0),
+        v: 0n,
+        r: 0n,
+        s: 0n,
+      },
+      KEY,
+    );
+    const b2 = chain.buildBlock({ timestamp: 1020n, coinbase: COINBASE, transactions: [spend] });
+    expect(bytesToHex(b2.header.extraData)).toBe(bytesToHex(DAO_FORK_EXTRA_DATA));
+    const changes: [Address, bigint, bigint, number][] = [];
+    const hooks: Hooks = {
+      onBalanceChange: (address, prev, next, reason) => changes.push([address, prev, next, reason]),
+    };
+    expect(chain.insertBlock(b2, hooks).status).toBe("head");
+    const total = 3n * ETH + 5n + 7n;
+    expect(chain.account(DAO_REFUND_CONTRACT)?.balance).toBe(total);
+    expect(chain.account(FIRST)?.balance).toBe(0n);
+    expect(chain.account(LAST)?.balance).toBe(0n);
+    // Only the balance moves: code, nonce and storage stay.
+    const withCode = chain.account(WITH_CODE)!;
+    expect(withCode.balance).toBe(0n);
+    expect(withCode.nonce).toBe(1n);
+    expect(withCode.storage.get(1n)).toBe(2n);
+    // Before EIP-158 the zero-balance moves leave absent drain accounts as empty accounts (as go-ethereum).
+    expect(chain.account(ABSENT)).toEqual(expect.objectContaining({ balance: 0n, nonce: 0n }));
+    // The drain comes first, in list order, before the transaction's own balance changes.
+    expect(changes.slice(0, 2)).toEqual([
+      [DAO_REFUND_CONTRACT, 0n, 3n * ETH, BalanceChangeReason.Unspecified],
+      [FIRST, 3n * ETH, 0n, BalanceChangeReason.Unspecified],
+    ]);
+    const drained = changes.filter(
+      ([a, , , r]) => r === BalanceChangeReason.Unspecified && a !== DAO_REFUND_CONTRACT,
+    );
+    expect(drained.map(([a]) => a)).toEqual([FIRST, WITH_CODE, LAST]);
+    expect(changes.findIndex(([a]) => a === SENDER)).toBeGreaterThan(changes.findIndex(([a]) => a === LAST));
+
+    // Only at the fork block: the refund contract keeps what it got.
+    const b3 = chain.buildBlock({ timestamp: 1030n });
+    expect(bytesToHex(b3.header.extraData)).toBe(bytesToHex(DAO_FORK_EXTRA_DATA));
+    chain.insertBlock(b3);
+    expect(chain.account(DAO_REFUND_CONTRACT)?.balance).toBe(total);
+  });
+
+  it("refuses blocks and uncles in the range without the fork's extraData, and builds the range with it", () => {
+    const state = daoAlloc();
+    const chain = new Blockchain(HOMESTEAD_DAO, genesis(HOMESTEAD_DAO, state), state);
+    chain.insertBlock(chain.buildBlock({ timestamp: 1010n }));
+    const bare = chain.buildBlock({ timestamp: 1020n, extraData: new Uint8Array(0) });
+    expect(codeOf(() => chain.insertBlock(bare))).toBe("EXTRA_DATA_INVALID_DAO");
+    expect(chain.head.block.header.number).toBe(1n);
+    const b2 = chain.buildBlock({ timestamp: 1020n });
+    chain.insertBlock(b2);
+    // An uncle at block 3 (in the range) must carry it too.
+    const unmarked = chain.buildBlock({ timestamp: 1031n, extraData: new Uint8Array(0) });
+    const marked = chain.buildBlock({ timestamp: 1032n });
+    chain.insertBlock(chain.buildBlock({ timestamp: 1030n }));
+    const withUncle = (u: Header) => chain.buildBlock({ timestamp: 1040n, uncles: [u] });
+    expect(codeOf(() => chain.insertBlock(withUncle(unmarked.header)))).toBe("EXTRA_DATA_INVALID_DAO");
+    expect(codeOf(() => chain.insertBlock(withUncle(marked.header)))).toBe("valid");
+    // Past the range (blocks 2..11) the default extraData is empty again.
+    while (chain.head.block.header.number < 11n) {
+      chain.insertBlock(chain.buildBlock({ timestamp: chain.head.block.header.timestamp + 10n }));
+    }
+    expect(bytesToHex(chain.head.block.header.extraData)).toBe(bytesToHex(DAO_FORK_EXTRA_DATA));
+    expect(chain.buildBlock().header.extraData.length).toBe(0);
+  });
+
+  it("drains and deletes emptied accounts after EIP-158; an opposing chain neither drains nor marks", () => {
+    const eip158 = parseChainSpec({
+      chainId: 1,
+      homesteadBlock: 0,
+      eip150Block: 0,
+      eip158Block: 0,
+      daoForkBlock: 1,
+      daoForkSupport: true,
+    });
+    let state = daoAlloc();
+    let chain = new Blockchain(eip158, genesis(eip158, state), state);
+    chain.insertBlock(chain.buildBlock({ timestamp: 1010n }));
+    expect(chain.account(DAO_REFUND_CONTRACT)?.balance).toBe(3n * ETH + 12n);
+    expect(chain.account(FIRST)).toBeUndefined();
+    expect(chain.account(ABSENT)).toBeUndefined();
+    expect(chain.account(WITH_CODE)?.balance).toBe(0n);
+
+    const opposed = parseChainSpec({ chainId: 1, homesteadBlock: 0, daoForkBlock: 1, daoForkSupport: false });
+    state = daoAlloc();
+    chain = new Blockchain(opposed, genesis(opposed, state), state);
+    const b1 = chain.buildBlock({ timestamp: 1010n });
+    expect(b1.header.extraData.length).toBe(0);
+    chain.insertBlock(b1);
+    expect(chain.account(DAO_REFUND_CONTRACT)).toBeUndefined();
+    expect(chain.account(FIRST)?.balance).toBe(3n * ETH);
+    const marked = chain.buildBlock({ timestamp: 1020n, extraData: DAO_FORK_EXTRA_DATA });
+    expect(codeOf(() => chain.insertBlock(marked))).toBe("EXTRA_DATA_INVALID_DAO");
   });
 });

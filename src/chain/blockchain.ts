@@ -52,6 +52,7 @@ import {
   type TxLocation,
 } from "./chain-store.js";
 import { blobScheduleAt, nextExcessBlobGas } from "./config.js";
+import { DAO_FORK_EXTRA_DATA, inDaoExtraRange } from "./dao.js";
 import { processBlock } from "./process.js";
 import {
   BlockValidationError,
@@ -315,11 +316,20 @@ export class Blockchain {
    * Builds a block on top of `opts.parent` (default: the head) with every derived field
    * filled in: difficulty (0 once the parent's total difficulty has reached the terminal
    * total difficulty, else the ethash formula), base fee, blob gas fields, and the gas
-   * used, roots, bloom and requests hash from processing it. The block is not inserted.
-   * Throws BlockValidationError when a transaction is invalid.
+   * used, roots, bloom and requests hash from processing it. Without `extraData` it is
+   * empty, or "dao-hard-fork" in the DAO fork's extra-data range on a chain supporting
+   * the fork. The block is not inserted. Throws BlockValidationError when a transaction
+   * is invalid.
    */
   buildBlock(opts: BuildOptions = {}): Block {
     return this.buildPayload(opts).block;
+  }
+
+  /** extraData of a built block when the caller gives none (the DAO fork's marker in its range). */
+  private defaultExtraData(number: bigint): Uint8Array {
+    const cfg = this.spec.config;
+    if (cfg.daoForkSupport && inDaoExtraRange(cfg, number)) return DAO_FORK_EXTRA_DATA.slice();
+    return new Uint8Array(0);
   }
 
   /**
@@ -349,7 +359,7 @@ export class Blockchain {
       gasLimit: opts.gasLimit ?? ph.gasLimit,
       gasUsed: 0n,
       timestamp,
-      extraData: opts.extraData ?? new Uint8Array(0),
+      extraData: opts.extraData ?? this.defaultExtraData(ph.number + 1n),
       mixHash: opts.mixHash ?? new Uint8Array(32),
       nonce: new Uint8Array(8),
     };

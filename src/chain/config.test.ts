@@ -111,3 +111,32 @@ describe("blob schedule", () => {
     expect(() => parseChainConfig(7)).toThrow(/expected an object/);
   });
 });
+
+describe("DAO fork fields", () => {
+  it("reads daoForkBlock and daoForkSupport, ignoring key case", () => {
+    const c = parseChainConfig({
+      chainId: 1,
+      homesteadBlock: 0,
+      daoForkBlock: 1_920_000,
+      daoForkSupport: true,
+    });
+    expect(c.daoForkBlock).toBe(1_920_000n);
+    expect(c.daoForkSupport).toBe(true);
+    const d = parseChainConfig({ DAOForkBlock: "0x10", DaoForkSupport: false });
+    expect(d.daoForkBlock).toBe(16n);
+    expect(d.daoForkSupport).toBe(false);
+  });
+
+  it("defaults to no DAO fork block and no support", () => {
+    const c = parseChainConfig({ chainId: 1, daoForkSupport: null });
+    expect(c.daoForkBlock).toBeUndefined();
+    expect(c.daoForkSupport).toBe(false);
+  });
+
+  it("rejects malformed values by name", () => {
+    expect(() => parseChainConfig({ daoForkSupport: "yes" })).toThrow(
+      /daoForkSupport: expected true or false/,
+    );
+    expect(() => parseChainConfig({ daoForkBlock: "soon" })).toThrow(ChainConfigError);
+  });
+});

@@ -6,6 +6,8 @@
  * go-ethereum, the timestamp forks (Shanghai onwards) only apply once the chain has
  * merged; Paris itself has no block of its own here and is in force when `merged` is
  * true (go-ethereum decides it from the presence of PREVRANDAO in the block context).
+ * The DAO fork (`daoForkBlock`, `daoForkSupport`) changes no rules of its own; its
+ * header rule and state change are in dao.ts.
  */
 import { type BlobSchedule, blobBaseFee, blobScheduleFor, GAS_PER_BLOB } from "../block/blobs.js";
 import { Fork } from "../evm/forks.js";
@@ -22,6 +24,10 @@ export interface ChainConfig {
   terminalTotalDifficulty: bigint | undefined;
   /** Blob schedules by their config key (`cancun`, `prague`, `osaka`, `bpo1`, …). */
   blobSchedule: Map<string, BlobSchedule>;
+  /** `daoForkBlock`: the DAO hard fork's block (undefined: the chain takes no side). */
+  daoForkBlock: bigint | undefined;
+  /** `daoForkSupport`: whether the chain supports (true) or opposes (false) the DAO fork. */
+  daoForkSupport: boolean;
 }
 
 type BlockFork =
@@ -85,6 +91,14 @@ function optionalNumber(raw: Record<string, unknown>, key: string): bigint | und
   }
 }
 
+function optionalBool(raw: Record<string, unknown>, key: string): boolean {
+  const v = field(raw, key);
+  if (v === undefined || v === null) return false;
+  if (typeof v !== "boolean")
+    throw new ChainConfigError(`${key}: expected true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** Reads go-ethereum's `config` object. */
 export function parseChainConfig(raw: unknown): ChainConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
@@ -126,6 +140,8 @@ export function parseChainConfig(raw: unknown): ChainConfig {
     times,
     terminalTotalDifficulty: optionalNumber(r, "terminalTotalDifficulty"),
     blobSchedule,
+    daoForkBlock: optionalNumber(r, "daoForkBlock"),
+    daoForkSupport: optionalBool(r, "daoForkSupport"),
   };
 }
 

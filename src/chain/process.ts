@@ -2,18 +2,20 @@
  * Block processing: runs a block on its parent's state and checks the result against the
  * header, as go-ethereum's core/state_processor.go and BlockValidator.ValidateState.
  *
- * Order: the EIP-4788 beacon-root system call (when the header carries a parent beacon
- * root) and the EIP-2935 parent-hash system call (Prague); each transaction through
- * applyTransaction with the block's remaining gas and blob limit, giving a receipt
- * (status from Byzantium, the intermediate state root before it); the EIP-7685 requests
- * (Prague: EIP-6110 deposits from the deposit contract's logs, then the EIP-7002 and
- * EIP-7251 queues); then withdrawals (Shanghai, Gwei credited as wei) for proof-of-stake
- * blocks, or the ethash block and uncle rewards for proof-of-work blocks. Then gas used,
- * logs bloom, receipts root, requests hash and state root are compared with the header.
+ * Order: at the DAO fork block of a chain supporting it, the fork's balance drain to the
+ * refund contract (dao.ts); the EIP-4788 beacon-root system call (when the header
+ * carries a parent beacon root) and the EIP-2935 parent-hash system call (Prague); each
+ * transaction through applyTransaction with the block's remaining gas and blob limit,
+ * giving a receipt (status from Byzantium, the intermediate state root before it); the
+ * EIP-7685 requests (Prague: EIP-6110 deposits from the deposit contract's logs, then
+ * the EIP-7002 and EIP-7251 queues); then withdrawals (Shanghai, Gwei credited as wei)
+ * for proof-of-stake blocks, or the ethash block and uncle rewards for proof-of-work
+ * blocks. Then gas used, logs bloom, receipts root, requests hash and state root are
+ * compared with the header.
  *
- * Header and body checks (validate.ts) are the caller's job and come first. The DAO
- * fork's balance move is not applied. Any failure throws a BlockValidationError naming
- * the check, with expected and actual values where there are two.
+ * Header and body checks (validate.ts) are the caller's job and come first. Any failure
+ * throws a BlockValidationError naming the check, with expected and actual values where
+ * there are two.
  */
 import { applyTransaction } from "../block/apply.js";
 import { blobBaseFee, GAS_PER_BLOB } from "../block/blobs.js";
@@ -42,6 +44,7 @@ import { BalanceChangeReason, type Hooks, type LogRecord } from "../tracing/hook
 import { recoverSender } from "../tx/sender.js";
 import { TxValidationError } from "../tx/validate.js";
 import { type Block, mergeBlooms, type Receipt, receiptsRoot, requestsHash } from "./block.js";
+import { applyDaoHardFork, isDaoForkBlock } from "./dao.js";
 import { BlockValidationError, type ChainSpec, headerFork, isPoSHeader } from "./validate.js";
 
 export interface ProcessResult {
@@ -161,6 +164,13 @@ export function processBlock(
   const state = new StateDB(parentState);
   const schedule = blobScheduleAt(spec.config, fork, h.timestamp);
 
+  if (isDaoForkBlock(spec.config, h.number)) {
+    state.beginTransaction();
+    state.hooks = hooks;
+    applyDaoHardFork(state);
+    state.finalizeTransaction(fork >= Fork.SpuriousDragon);
+    state.hooks = null;
+  }
   if (h.parentBeaconBlockRoot !== undefined && fork >= Fork.Cancun) {
     processBeaconBlockRoot(state, ctx, fork, bytesToBigInt(h.parentBeaconBlockRoot), hooks);
   }

@@ -3,6 +3,7 @@ import { Fork } from "../evm/forks.js";
 import { hexToBytes } from "../primitives/hex.js";
 import { EMPTY_TRIE_ROOT } from "../state/trie.js";
 import { EMPTY_UNCLE_HASH, type Header, withdrawalsRoot } from "./block.js";
+import { DAO_FORK_EXTRA_DATA } from "./dao.js";
 import {
   BlockValidationError,
   calcBaseFee,
@@ -250,5 +251,65 @@ describe("bodies", () => {
     const block = { header: cancunChild(), transactions: [], uncles: [cancunParent()], withdrawals: [] };
     const none = { header: () => undefined, uncles: () => undefined };
     expect(codeOf(() => validateUncles(CANCUN, block, none))).toBe("IMPORT_IMPOSSIBLE_UNCLES_OVER_PARIS");
+  });
+});
+
+describe("the DAO fork's extraData", () => {
+  const dao = (support: boolean | undefined) =>
+    parseChainSpec({
+      homesteadBlock: 0,
+      daoForkBlock: 5,
+      ...(support === undefined ? {} : { daoForkSupport: support }),
+    });
+  /** A proof-of-work header at `number` on a parent one below, with `extra` as its extraData. */
+  const check = (spec: ReturnType<typeof parseChainSpec>, number: bigint, extra: Uint8Array) => {
+    const parent = header({ number: number - 1n, difficulty: 131_072n, timestamp: 1000n });
+    const child = header({
+      number,
+      timestamp: 1010n,
+      difficulty: calcDifficulty(spec, 1010n, parent),
+      extraData: extra,
+    });
+    return codeOf(() => validateHeader(spec, child, parent));
+  };
+  const other = new TextEncoder().encode("dao-soft-fork");
+
+  it('requires exactly "dao-hard-fork" in [daoForkBlock, daoForkBlock + 10) when the chain supports the fork', () => {
+    const pro = dao(true);
+    for (const n of [5n, 9n, 14n]) {
+      expect(check(pro, n, DAO_FORK_EXTRA_DATA)).toBe("valid");
+      expect(check(pro, n, new Uint8Array(0))).toBe("EXTRA_DATA_INVALID_DAO");
+      expect(check(pro, n, other)).toBe("EXTRA_DATA_INVALID_DAO");
+      expect(check(pro, n, DAO_FORK_EXTRA_DATA.subarray(0, 12))).toBe("EXTRA_DATA_INVALID_DAO");
+    }
+    const parent = header({ number: 4n, difficulty: 131_072n });
+    const child = header({ number: 5n, timestamp: 1010n, difficulty: calcDifficulty(pro, 1010n, parent) });
+    expect(() => validateHeader(pro, child, parent)).toThrow(
+      /block 5 is in the DAO fork range \[5, 15\) and must have extraData "dao-hard-fork"/,
+    );
+  });
+
+  it("leaves extraData free outside the range", () => {
+    const pro = dao(true);
+    for (const n of [4n, 15n, 100n]) {
+      expect(check(pro, n, new Uint8Array(0))).toBe("valid");
+      expect(check(pro, n, DAO_FORK_EXTRA_DATA)).toBe("valid");
+    }
+  });
+
+  it('refuses "dao-hard-fork" in the range when the chain sets daoForkBlock but opposes the fork', () => {
+    for (const con of [dao(false), dao(undefined)]) {
+      expect(check(con, 5n, DAO_FORK_EXTRA_DATA)).toBe("EXTRA_DATA_INVALID_DAO");
+      expect(check(con, 14n, DAO_FORK_EXTRA_DATA)).toBe("EXTRA_DATA_INVALID_DAO");
+      expect(check(con, 5n, new Uint8Array(0))).toBe("valid");
+      expect(check(con, 5n, other)).toBe("valid");
+      expect(check(con, 15n, DAO_FORK_EXTRA_DATA)).toBe("valid");
+    }
+  });
+
+  it("does nothing without daoForkBlock", () => {
+    const none = parseChainSpec({ homesteadBlock: 0, daoForkSupport: true });
+    expect(check(none, 5n, new Uint8Array(0))).toBe("valid");
+    expect(check(none, 5n, DAO_FORK_EXTRA_DATA)).toBe("valid");
   });
 });

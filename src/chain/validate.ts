@@ -17,15 +17,17 @@
  * and the bomb delays of Constantinople, Muir Glacier, London, Arrow Glacier and Gray
  * Glacier), gas limit bounds (1/1024 of the parent's, at least 5000; from London the
  * EIP-1559 rules, including the doubled parent limit at the transition block), number =
- * parent + 1, and no post-London fields. Uncles: at most 2, not duplicated or already
+ * parent + 1, no post-London fields, and the DAO fork's extraData rule (dao.ts: exactly
+ * "dao-hard-fork" in the ten blocks from daoForkBlock on a chain supporting the fork,
+ * anything but it on a chain opposing it). Uncles: at most 2, not duplicated or already
  * included in the last 7 generations, not ancestors, with a parent among the 7 ancestors
  * other than the block's own parent, and a valid header (as ethash checks it) against
  * that parent.
  *
  * Not verified: proof-of-work seals (mixHash/nonce against the ethash dataset), the
- * "block from the future" wall-clock rule, the DAO fork's extraData, and that the
- * terminal total difficulty is reached exactly at the transition (the difficulty-0
- * heuristic stands in for it, as in go-ethereum).
+ * "block from the future" wall-clock rule, and that the terminal total difficulty is
+ * reached exactly at the transition (the difficulty-0 heuristic stands in for it, as in
+ * go-ethereum).
  */
 
 import { blobScheduleFor, GAS_PER_BLOB } from "../block/blobs.js";
@@ -49,6 +51,7 @@ import {
   uncleHash,
   withdrawalsRoot,
 } from "./block.js";
+import { daoExtraDataViolation } from "./dao.js";
 
 /** A chain config plus the genesis-config fields block processing needs beyond the fork schedule. */
 export interface ChainSpec {
@@ -332,6 +335,8 @@ function validateEthashHeader(spec: ChainSpec, h: Header, parent: Header): void 
     );
   }
   checkNoPostLondonFields(h, "proof-of-work");
+  const dao = daoExtraDataViolation(spec.config, h);
+  if (dao !== null) throw new BlockValidationError("EXTRA_DATA_INVALID_DAO", dao);
 }
 
 function validateBeaconHeader(spec: ChainSpec, h: Header, parent: Header): void {

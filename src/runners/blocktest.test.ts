@@ -32,6 +32,19 @@ describe("networks", () => {
     expect(forkAt(merge, 1n, 0n, false)).toBe(Fork.London);
     expect(() => networkSpec("Atlantis")).toThrow(/unsupported network "Atlantis"/);
   });
+
+  it("maps HomesteadToDaoAt5 to Homestead rules with the DAO fork supported at block 5", () => {
+    const dao = networkSpec("HomesteadToDaoAt5").config;
+    expect(dao.daoForkBlock).toBe(5n);
+    expect(dao.daoForkSupport).toBe(true);
+    expect(dao.terminalTotalDifficulty).toBeUndefined();
+    expect(forkAt(dao, 0n, 0n)).toBe(Fork.Homestead);
+    expect(forkAt(dao, 5n, 0n)).toBe(Fork.Homestead);
+    expect(forkAt(dao, 100n, 0n)).toBe(Fork.Homestead);
+    expect(networkSpec("Homestead").config.daoForkBlock).toBeUndefined();
+    expect(() => networkSpec("HomesteadToDaoAtTime5")).toThrow(/unsupported network/);
+    expect(() => networkSpec("CancunToDaoAt5")).toThrow(/unsupported network/);
+  });
 });
 
 function headerJson(h: Header): Record<string, string> {

@@ -112,7 +112,8 @@ function forkConfig(name: string): Json | undefined {
 
 /**
  * The chain spec for a test's `network`: a fork name (Cancun, Prague, EIP158, …), a
- * transition "AToBAt5" (B from block 5) / "AToBAtTime15k" (B from timestamp 15000), or
+ * transition "AToBAt5" (B from block 5) / "AToBAtTime15k" (B from timestamp 15000), the
+ * DAO fork "AToDaoAt5" (A's rules, daoForkBlock 5 supported: "HomesteadToDaoAt5"), or
  * the merge by total difficulty "AToParisAtDiffC0000" (terminal total difficulty 0xC0000).
  */
 export function networkSpec(network: string): ChainSpec {
@@ -127,7 +128,11 @@ export function networkSpec(network: string): ChainSpec {
   if (cfg === undefined && m !== null) {
     const base = forkConfig(m[1]!);
     const next = forkConfig(m[2]!);
-    if (base !== undefined && next !== undefined) {
+    if (base !== undefined && m[2] === "Dao" && m[3] === undefined && m[5] === "") {
+      // The DAO fork (supported) at block N on top of a proof-of-work fork, as go-ethereum's tests/init.go.
+      if (base.terminalTotalDifficulty === undefined)
+        cfg = { ...base, daoForkBlock: Number(m[4]), daoForkSupport: true };
+    } else if (base !== undefined && next !== undefined) {
       const at = Number(m[4]) * (m[5] === "k" ? 1000 : 1);
       cfg = { ...next };
       for (const k of Object.keys(next)) {
