@@ -280,16 +280,9 @@ export class Blockchain {
       validateHeader(this.spec, header, parent.block.header);
       validateUncles(this.spec, block, this.headerSource());
       validateBody(block);
-      result = processBlock(
-        this.spec,
-        this.parentState(parent),
-        block,
-        header.parentHash,
-        this.hashLookup(parent),
-        {
-          hooks,
-        },
-      );
+      result = processBlock(this.spec, this.parentState(parent), block, this.hashLookup(parent), {
+        hooks,
+      });
     } catch (err) {
       if (err instanceof BlockValidationError) this.store.addBadBlock(block, hash, err.message);
       throw err;
@@ -381,16 +374,9 @@ export class Blockchain {
     }
     const block: Block = { header, transactions, uncles };
     if (fork >= F.Shanghai) block.withdrawals = opts.withdrawals ?? [];
-    const r = processBlock(
-      this.spec,
-      this.parentState(parent),
-      block,
-      header.parentHash,
-      this.hashLookup(parent),
-      {
-        skipChecks: true,
-      },
-    );
+    const r = processBlock(this.spec, this.parentState(parent), block, this.hashLookup(parent), {
+      skipChecks: true,
+    });
     header.gasUsed = r.gasUsed;
     header.stateRoot = r.stateRoot;
     header.receiptsRoot = receiptsRoot(r.receipts);

@@ -25,7 +25,7 @@ import {
   processRequestContracts,
   RequestType,
 } from "../block/system.js";
-import { blobScheduleAt } from "../chain/config.js";
+import { blobScheduleAt, type ChainConfig } from "../chain/config.js";
 import type { BlockContext } from "../evm/context.js";
 import { Fork } from "../evm/forks.js";
 import { logsBloom } from "../primitives/bloom.js";
@@ -43,7 +43,7 @@ import { StateDB, type StateReader } from "../state/statedb.js";
 import { BalanceChangeReason, type Hooks, type LogRecord } from "../tracing/hooks.js";
 import { recoverSender } from "../tx/sender.js";
 import { TxValidationError } from "../tx/validate.js";
-import { type Block, mergeBlooms, type Receipt, receiptsRoot, requestsHash } from "./block.js";
+import { type Block, type Header, mergeBlooms, type Receipt, receiptsRoot, requestsHash } from "./block.js";
 import { applyDaoHardFork, isDaoForkBlock } from "./dao.js";
 import { BlockValidationError, type ChainSpec, headerFork, isPoSHeader } from "./validate.js";
 
@@ -144,6 +144,35 @@ function txError(i: number, err: TxValidationError): BlockValidationError {
 }
 
 /**
+ * What a block does before its transactions, as go-ethereum's state processor runs it:
+ * the DAO hard fork's balance drain (at its block, on a supporting chain), then the
+ * EIP-4788 beacon-root system call (Cancun, when the header carries the root) and the
+ * EIP-2935 parent-hash system call (Prague). Block processing, transaction tracing and
+ * remote replay all start a block here, so they see the same state. Without a chain
+ * config (a replay under a fork named by hand) there is no DAO fork to apply.
+ */
+export function applyBlockStart(
+  config: ChainConfig | undefined,
+  state: StateDB,
+  ctx: BlockContext,
+  fork: Fork,
+  h: Header,
+  hooks: Hooks | null = null,
+): void {
+  if (config !== undefined && isDaoForkBlock(config, h.number)) {
+    state.beginTransaction();
+    state.hooks = hooks;
+    applyDaoHardFork(state);
+    state.finalizeTransaction(fork >= Fork.SpuriousDragon);
+    state.hooks = null;
+  }
+  if (h.parentBeaconBlockRoot !== undefined && fork >= Fork.Cancun) {
+    processBeaconBlockRoot(state, ctx, fork, bytesToBigInt(h.parentBeaconBlockRoot), hooks);
+  }
+  processParentBlockHash(state, ctx, fork, bytesToBigInt(h.parentHash), hooks);
+}
+
+/**
  * Runs `block` on `parentState` (a reader of the parent's post state). Throws a
  * BlockValidationError when a transaction is invalid or the result disagrees with the
  * header.
@@ -152,7 +181,6 @@ export function processBlock(
   spec: ChainSpec,
   parentState: StateReader,
   block: Block,
-  parentHash: Uint8Array,
   getBlockHash: (n: bigint) => bigint,
   opts: ProcessOptions = {},
 ): ProcessResult {
@@ -164,17 +192,7 @@ export function processBlock(
   const state = new StateDB(parentState);
   const schedule = blobScheduleAt(spec.config, fork, h.timestamp);
 
-  if (isDaoForkBlock(spec.config, h.number)) {
-    state.beginTransaction();
-    state.hooks = hooks;
-    applyDaoHardFork(state);
-    state.finalizeTransaction(fork >= Fork.SpuriousDragon);
-    state.hooks = null;
-  }
-  if (h.parentBeaconBlockRoot !== undefined && fork >= Fork.Cancun) {
-    processBeaconBlockRoot(state, ctx, fork, bytesToBigInt(h.parentBeaconBlockRoot), hooks);
-  }
-  processParentBlockHash(state, ctx, fork, bytesToBigInt(parentHash), hooks);
+  applyBlockStart(spec.config, state, ctx, fork, h, hooks);
 
   const receipts: Receipt[] = [];
   const allLogs: LogRecord[] = [];

@@ -26,15 +26,10 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { applyTransaction, type TxResult } from "../block/apply.js";
 import { type BlobSchedule, blobBaseFee, blobScheduleFor } from "../block/blobs.js";
-import {
-  BEACON_ROOTS_ADDRESS,
-  HISTORY_STORAGE_ADDRESS,
-  processBeaconBlockRoot,
-  processParentBlockHash,
-  SYSTEM_ADDRESS,
-} from "../block/system.js";
+import { BEACON_ROOTS_ADDRESS, HISTORY_STORAGE_ADDRESS, SYSTEM_ADDRESS } from "../block/system.js";
 import type { Header } from "../chain/block.js";
 import { blobScheduleAt } from "../chain/config.js";
+import { applyBlockStart } from "../chain/process.js";
 import { type ChainSpec, headerFork } from "../chain/validate.js";
 import { SondeError } from "../errors.js";
 import type { BlockContext } from "../evm/context.js";
@@ -711,13 +706,9 @@ async function replay(
     }
   };
 
-  // Block-start system calls (EIP-4788, EIP-2935), as go-ethereum's state processor.
-  const sys = await complete((db) => {
-    if (header.parentBeaconBlockRoot !== undefined && fork >= Fork.Cancun) {
-      processBeaconBlockRoot(db, ctx, fork, BigInt(bytesToHex(header.parentBeaconBlockRoot)));
-    }
-    processParentBlockHash(db, ctx, fork, BigInt(bytesToHex(header.parentHash)));
-  });
+  // What the block does before its transactions (the DAO drain, the EIP-4788 and
+  // EIP-2935 system calls), as block processing does it.
+  const sys = await complete((db) => applyBlockStart(choice.spec?.config, db, ctx, fork, header));
   overlay.commit(sys.db);
 
   const maxBlobs = fork >= Fork.Cancun ? choice.schedule.max : undefined;

@@ -24,16 +24,15 @@
  */
 import { applyTransaction, type TxResult } from "../block/apply.js";
 import { GAS_PER_BLOB } from "../block/blobs.js";
-import { processBeaconBlockRoot, processParentBlockHash } from "../block/system.js";
 import type { StoredBlock } from "../chain/blockchain.js";
-import { blockContextFor } from "../chain/process.js";
+import { applyBlockStart, blockContextFor } from "../chain/process.js";
 import { headerFork } from "../chain/validate.js";
 import type { BlockContext } from "../evm/context.js";
 import { ExecutionAbortedError } from "../evm/evm.js";
 import { Fork } from "../evm/forks.js";
 import { checksumAddress } from "../node/checksum.js";
 import type { DevNode } from "../node/node.js";
-import { type Address, bytesToBigInt, bytesToHex } from "../primitives/hex.js";
+import { type Address, bytesToHex } from "../primitives/hex.js";
 import { type AccountData, StateDB, type StateReader } from "../state/statedb.js";
 import type { Hooks } from "../tracing/hooks.js";
 import { intrinsicGas } from "../tx/intrinsic.js";
@@ -511,8 +510,9 @@ function estimateWithin(node: DevNode, req: CallRequest, deadline: number | unde
 
 /**
  * The state just before transaction `index` of block `b`, with the block's context:
- * the parent's post state, the block's pre-transaction system calls (EIP-4788,
- * EIP-2935) and the transactions before `index`, as go-ethereum's stateAtTransaction.
+ * the parent's post state, what the block does before its transactions (applyBlockStart:
+ * the DAO drain, the EIP-4788 and EIP-2935 system calls) and the transactions before
+ * `index`, as go-ethereum's stateAtTransaction.
  */
 export function stateBeforeTx(
   node: DevNode,
@@ -530,10 +530,7 @@ export function stateBeforeTx(
     const s = chain.canonicalAt(n);
     return s === undefined ? 0n : BigInt(s.hash);
   });
-  if (h.parentBeaconBlockRoot !== undefined && fork >= Fork.Cancun) {
-    processBeaconBlockRoot(state, ctx, fork, bytesToBigInt(h.parentBeaconBlockRoot));
-  }
-  processParentBlockHash(state, ctx, fork, bytesToBigInt(h.parentHash));
+  applyBlockStart(spec.config, state, ctx, fork, h);
   let gasUsed = 0n;
   for (let i = 0; i < index; i++) {
     const tx = b.block.transactions[i]!;

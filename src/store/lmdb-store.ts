@@ -580,7 +580,7 @@ export class LmdbChainStore implements ChainStore {
     let state = this.loadCheckpoint(ck);
     for (let b = ck + 1n; b <= n; b++) {
       const blk = this.get(this.canonicalHash(b)!)!;
-      const r = processBlock(this.spec, state, blk.block, blk.block.header.parentHash, (x) =>
+      const r = processBlock(this.spec, state, blk.block, (x) =>
         x < b ? BigInt(this.canonicalHash(x) ?? 0n) : 0n,
       );
       state = snapshotState(r.state);
