@@ -42,7 +42,7 @@ export function streamArray(chunks: AsyncIterable<Uint8Array>, key: string): Arr
     const dec = new TextDecoder();
     // Scanner state.
     let inString = false;
-    let escape = false;
+    let escaped = false;
     let depth = 0;
     /** Depth at which the wanted array's elements live, or -1 before/after it. */
     let arrayDepth = -1;
@@ -65,8 +65,8 @@ export function streamArray(chunks: AsyncIterable<Uint8Array>, key: string): Arr
       for (let i = 0; i < n; i++) {
         const c = text.charCodeAt(i);
         if (inString) {
-          if (escape) escape = false;
-          else if (c === BACKSLASH) escape = true;
+          if (escaped) escaped = false;
+          else if (c === BACKSLASH) escaped = true;
           else if (c === QUOTE) {
             inString = false;
             if (!inElement && stringStart >= 0) {

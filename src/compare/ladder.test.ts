@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartedNode, startNode } from "../cli/node.js";
 import { devAccounts, devGenesisJson } from "../node/devchain.js";
 import { createAddress } from "../primitives/address.js";
-import { type Address, parseAddress } from "../primitives/hex.js";
+import type { Address } from "../primitives/hex.js";
 import { RpcClient } from "../remote/rpc-client.js";
 import { ALL_APIS } from "../rpc/server.js";
 import { signTransaction } from "../tx/sender.js";
@@ -232,7 +232,7 @@ describe("sonde diff finds injected divergences", () => {
 describe("firstFrameDifference", () => {
   it("finds the first differing frame in execution order, names known functions, and the first differing log", async () => {
     const { firstFrameDifference } = await import("./ladder.js");
-    const transfer = "0xa9059cbb" + "00".repeat(64);
+    const transfer = `0xa9059cbb${"00".repeat(64)}`;
     const frame = (gasUsed: string, logs: unknown[] = [], calls: unknown[] = []) => ({
       type: "CALL",
       from: "0x01",
