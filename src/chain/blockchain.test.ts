@@ -403,12 +403,10 @@ describe("the DAO hard fork", () => {
     expect(chain.account(ABSENT)).toEqual(expect.objectContaining({ balance: 0n, nonce: 0n }));
     // The drain comes first, in list order, before the transaction's own balance changes.
     expect(changes.slice(0, 2)).toEqual([
-      [DAO_REFUND_CONTRACT, 0n, 3n * ETH, BalanceChangeReason.Unspecified],
-      [FIRST, 3n * ETH, 0n, BalanceChangeReason.Unspecified],
+      [DAO_REFUND_CONTRACT, 0n, 3n * ETH, BalanceChangeReason.DaoRefundContract],
+      [FIRST, 3n * ETH, 0n, BalanceChangeReason.DaoDrainAccount],
     ]);
-    const drained = changes.filter(
-      ([a, , , r]) => r === BalanceChangeReason.Unspecified && a !== DAO_REFUND_CONTRACT,
-    );
+    const drained = changes.filter(([, , , r]) => r === BalanceChangeReason.DaoDrainAccount);
     expect(drained.map(([a]) => a)).toEqual([FIRST, WITH_CODE, LAST]);
     expect(changes.findIndex(([a]) => a === SENDER)).toBeGreaterThan(changes.findIndex(([a]) => a === LAST));
 

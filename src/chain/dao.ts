@@ -182,16 +182,14 @@ export function daoExtraDataViolation(config: ChainConfig, h: Header): string | 
  * Applies the fork's state change to `state`: creates the refund contract when it does
  * not exist, then moves each drain-list account's balance to it. Runs through the
  * state's journal and hooks like any other change; the caller brackets it as a
- * transaction (beginTransaction / finalizeTransaction) and sets the hooks. The hook
- * contract (tracing/hooks.ts) has no DAO balance-change reasons (go-ethereum has one for
- * the refund contract's credit and one for each drained account), so both sides are
- * reported as Unspecified.
+ * transaction (beginTransaction / finalizeTransaction) and sets the hooks. Tracers see
+ * the credit as DaoRefundContract and each debit as DaoDrainAccount.
  */
 export function applyDaoHardFork(state: StateDB): void {
   if (!state.exists(DAO_REFUND_CONTRACT)) state.createAccount(DAO_REFUND_CONTRACT);
   for (const address of DAO_DRAIN_LIST) {
     const balance = state.getBalance(address);
-    state.addBalance(DAO_REFUND_CONTRACT, balance, BalanceChangeReason.Unspecified);
-    state.subBalance(address, balance, BalanceChangeReason.Unspecified);
+    state.addBalance(DAO_REFUND_CONTRACT, balance, BalanceChangeReason.DaoRefundContract);
+    state.subBalance(address, balance, BalanceChangeReason.DaoDrainAccount);
   }
 }

@@ -27,6 +27,8 @@
  *    prestateTracer). ApplyOptions.txEndBeforeFinalize (src/block/apply.ts) moves onTxEnd
  *    before the end-of-transaction cleanup, as go-ethereum's tracer tests call it; the
  *    default stays after it (go-ethereum's RPC path). Additive.
+ *  - v1.3 (2026-12): BalanceChangeReason.DaoRefundContract and DaoDrainAccount for the
+ *    DAO hard fork's balance moves (reported as Unspecified before). Additive.
  */
 import type { BlockContext } from "../evm/context.js";
 import type { Fork } from "../evm/forks.js";
@@ -71,6 +73,10 @@ export const BalanceChangeReason = {
   SelfDestruct: 11,
   /** Balance burnt at the end of a transaction by an account that self-destructed. */
   Burn: 12,
+  /** The DAO hard fork's refund contract credited with a drained balance. */
+  DaoRefundContract: 13,
+  /** A DAO drain-list account's balance taken at the DAO hard fork. */
+  DaoDrainAccount: 14,
 } as const;
 export type BalanceChangeReason = (typeof BalanceChangeReason)[keyof typeof BalanceChangeReason];
 
