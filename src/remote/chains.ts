@@ -29,6 +29,8 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   mainnet: {
     chainId: 1,
     homesteadBlock: 1_150_000,
+    daoForkBlock: 1_920_000,
+    daoForkSupport: true,
     eip150Block: 2_463_000,
     eip155Block: 2_675_000,
     eip158Block: 2_675_000,
