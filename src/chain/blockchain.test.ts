@@ -21,7 +21,8 @@ const VALIDATOR: Address = "0x00000000000000000000000000000000000000dd";
 const BLOCKHASH_PROBE: Address = "0x00000000000000000000000000000000000000ee";
 const PROBE_CODE = hexToBytes("0x4360019003406000555b00");
 
-const CANCUN = parseChainSpec({
+/** Every block-numbered fork through London from genesis. */
+const TO_LONDON = {
   chainId: 1,
   homesteadBlock: 0,
   eip150Block: 0,
@@ -32,10 +33,8 @@ const CANCUN = parseChainSpec({
   istanbulBlock: 0,
   berlinBlock: 0,
   londonBlock: 0,
-  terminalTotalDifficulty: 0,
-  shanghaiTime: 0,
-  cancunTime: 0,
-});
+};
+const CANCUN = parseChainSpec({ ...TO_LONDON, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0 });
 
 function alloc(): MemoryState {
   const s = new MemoryState();
@@ -269,19 +268,7 @@ describe("a proof-of-work chain", () => {
   });
 
   it("merges by terminal total difficulty: proof-of-stake from the block after it is reached, never before", () => {
-    const LONDON_TTD = parseChainSpec({
-      chainId: 1,
-      homesteadBlock: 0,
-      eip150Block: 0,
-      eip158Block: 0,
-      byzantiumBlock: 0,
-      constantinopleBlock: 0,
-      petersburgBlock: 0,
-      istanbulBlock: 0,
-      berlinBlock: 0,
-      londonBlock: 0,
-      terminalTotalDifficulty: 1_500_000,
-    });
+    const LONDON_TTD = parseChainSpec({ ...TO_LONDON, terminalTotalDifficulty: 1_500_000 });
     const state = alloc();
     const chain = new Blockchain(
       LONDON_TTD,
