@@ -19,7 +19,8 @@ import type { FeeMarketTransaction } from "../tx/types.js";
 import { type DiffReport, diffExecutions } from "./ladder.js";
 import { formatLadderReport } from "./ladder-report.js";
 import { LocalSource } from "./local-source.js";
-import { RpcSource } from "./sources.js";
+import { type BlockView, type DiffSource, RpcSource } from "./sources.js";
+import { stepFromStructLog } from "./steps.js";
 
 const alice = devAccounts()[0]!;
 const GWEI = 10n ** 9n;
@@ -260,5 +261,79 @@ describe("firstFrameDifference", () => {
     expect(e?.path.map((f) => f.traceAddress)).toEqual([[]]);
     expect(e?.diffs.map((x) => x.what)).toEqual(["number of calls"]);
     expect(firstFrameDifference(a, structuredClone(a), [])).toBeNull();
+  });
+});
+
+/** An in-memory source: one block of one transaction, with the given traces. */
+function memorySource(
+  label: string,
+  data: { prestateDiff: unknown; structLogs: Record<string, unknown>[]; gasUsed?: string },
+): DiffSource {
+  const hash = `0x${"11".repeat(32)}`;
+  const block: BlockView = {
+    number: 1n,
+    hash: `0x${"22".repeat(32)}`,
+    header: { gasUsed: data.gasUsed ?? "0x5208" },
+    transactions: [hash],
+    transactionObjects: [{ hash, gas: "0x30d40" }],
+    withdrawals: undefined,
+  };
+  const frame = { type: "CALL", from: "0x01", to: "0x02", gas: "0x30d40", gasUsed: "0x5208", input: "0x" };
+  return {
+    label,
+    clientVersion: async () => "Geth/v1.16.0-stable",
+    blockByNumber: async (n) => (n === 1n ? block : undefined),
+    locate: async (h) => (h === hash ? { block: 1n, index: 0 } : undefined),
+    receipts: async () => [{ status: "0x1", cumulativeGasUsed: data.gasUsed ?? "0x5208", logs: [] }],
+    traceBlock: async () => [data.prestateDiff],
+    traceTransaction: async (_h, config) =>
+      config.tracer === "prestateTracer" ? data.prestateDiff : structuredClone(frame),
+    structLogs: async () => {
+      const steps = data.structLogs.map((s) => stepFromStructLog(s));
+      return {
+        steps: (async function* () {
+          yield* steps;
+        })(),
+        result: () => ({}),
+      };
+    },
+    balanceAt: async () => 0n,
+    existsAt: async () => true,
+    storageAt: async () => 0n,
+    intermediateRoots: async () => undefined,
+  };
+}
+
+describe("the ladder over in-memory sources", () => {
+  const step = (pc: number, op: string, gas: number) => ({ pc, op, gas, gasCost: 3, depth: 1, stack: [] });
+  const account = "0x00000000000000000000000000000000000000aa";
+  const sender = { [`0x${"bb".repeat(20)}`]: { balance: "0x10" } };
+
+  it("finds a transaction whose post-states agree but whose pre-states (what it changed) differ", async () => {
+    // A clears slot 1 of the account (1 → 0: geth lists the slot in pre only), B leaves it.
+    const a = memorySource("A", {
+      prestateDiff: {
+        pre: {
+          ...sender,
+          [account]: { balance: "0x1", storage: { [`0x${"0".repeat(63)}1`]: `0x${"0".repeat(63)}1` } },
+        },
+        post: { ...sender, [account]: { balance: "0x2" } },
+      },
+      structLogs: [step(0, "STOP", 100)],
+    });
+    const b = memorySource("B", {
+      prestateDiff: {
+        pre: { ...sender, [account]: { balance: "0x1" } },
+        post: { ...sender, [account]: { balance: "0x2" } },
+      },
+      structLogs: [step(0, "STOP", 100)],
+    });
+    const r = await diffExecutions(a, b, { block: 1n });
+    const text = formatLadderReport(r);
+    expect(r.divergence?.kind, text).toBe("transaction");
+    expect(r.divergence?.txIndex, text).toBe(0);
+    const level = r.levels.find((l) => l.level === "post-state");
+    expect(level?.status, text).toBe("different");
+    expect(level?.differences[0]?.what, text).toContain(account);
   });
 });

@@ -499,14 +499,10 @@ class Ladder {
       );
       dropPaths(x, drop);
       dropPaths(y, drop);
-      const post = stateDifferences(
-        i,
-        (x as Json)?.post as Json | undefined,
-        (y as Json)?.post as Json | undefined,
-      );
-      if (post.length > 0) {
+      const found = stateDifferences(i, x as Json | undefined, y as Json | undefined);
+      if (found.length > 0) {
         first ??= i;
-        diffs.push(...post);
+        diffs.push(...found);
         break; // later transactions build on a different state
       }
     }
@@ -620,19 +616,30 @@ function logsOf(r: Json): unknown {
   return logs.map((l) => ({ address: l.address, topics: l.topics, data: l.data }));
 }
 
-/** Account-by-account differences of two prestateTracer diff-mode `post` objects. */
+/**
+ * Account-by-account differences of two prestateTracer diff-mode results. `post` holds
+ * only the new values of what changed, so a change made on one side only can be visible
+ * in `pre` alone: a slot cleared to zero or an account deleted appears in `pre` and not
+ * in `post` (go-ethereum's prestateTracer.processDiffState). Both are compared; `post`
+ * differences are reported first.
+ */
 function stateDifferences(tx: number, a: Json | undefined, b: Json | undefined): Difference[] {
   const out: Difference[] = [];
-  const pa = a ?? {};
-  const pb = b ?? {};
-  const addresses = new Set([...Object.keys(pa), ...Object.keys(pb)].map((k) => k.toLowerCase()));
-  const get = (m: Json, k: string) =>
-    m[Object.keys(m).find((x) => x.toLowerCase() === k) ?? ""] as Json | undefined;
-  for (const addr of [...addresses].sort()) {
-    const x = get(pa, addr);
-    const y = get(pb, addr);
-    if (!sameJson(x ?? null, y ?? null))
-      out.push({ what: `tx ${tx} post-state of ${addr}`, a: x ?? null, b: y ?? null });
+  for (const [part, label] of [
+    ["post", "post-state"],
+    ["pre", "pre-state (changed accounts before the transaction)"],
+  ] as const) {
+    const pa = (a?.[part] as Json | undefined) ?? {};
+    const pb = (b?.[part] as Json | undefined) ?? {};
+    const addresses = new Set([...Object.keys(pa), ...Object.keys(pb)].map((k) => k.toLowerCase()));
+    const get = (m: Json, k: string) =>
+      m[Object.keys(m).find((x) => x.toLowerCase() === k) ?? ""] as Json | undefined;
+    for (const addr of [...addresses].sort()) {
+      const x = get(pa, addr);
+      const y = get(pb, addr);
+      if (!sameJson(x ?? null, y ?? null))
+        out.push({ what: `tx ${tx} ${label} of ${addr}`, a: x ?? null, b: y ?? null });
+    }
   }
   return out;
 }
