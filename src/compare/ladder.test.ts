@@ -336,4 +336,19 @@ describe("the ladder over in-memory sources", () => {
     expect(level?.status, text).toBe("different");
     expect(level?.differences[0]?.what, text).toContain(account);
   });
+
+  it("names the side whose opcode trace is longer", async () => {
+    const same = { pre: sender, post: sender };
+    const a = memorySource("A", {
+      prestateDiff: same,
+      structLogs: [step(0, "PUSH0", 100), step(1, "STOP", 98)],
+      gasUsed: "0x5209",
+    });
+    const b = memorySource("B", { prestateDiff: same, structLogs: [step(0, "PUSH0", 100)] });
+    const r = await diffExecutions(a, b, { block: 1n });
+    const text = formatLadderReport(r);
+    expect(r.divergence?.step?.kind, text).toBe("length");
+    expect(r.levels.find((l) => l.level === "opcodes")?.detail, text).toMatch(/trace of A is longer/);
+    expect(r.verdict, text).toMatch(/trace of A is longer/);
+  });
 });

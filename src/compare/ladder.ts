@@ -965,7 +965,7 @@ export function pathText(path: FrameRef[]): string {
 function stepSummary(d: Divergence): string {
   const s = d.a ?? d.b;
   if (d.kind === "length")
-    return `trace of ${d.a === null ? "A" : "B"} is longer: step ${d.step} (${s?.opName ?? "?"} at pc ${s?.pc ?? "?"}) only on one side`;
+    return `trace of ${d.a === null ? "B" : "A"} is longer: step ${d.step} (${s?.opName ?? "?"} at pc ${s?.pc ?? "?"}) only on one side`;
   if (d.kind === "summary") return `all ${d.step} steps equal; results differ`;
   const fields = d.fields.map((f) => `${f.field} ${short(f.a)} ≠ ${short(f.b)}`).join("; ");
   return `step ${d.step} (pc ${s?.pc} ${s?.opName}, depth ${s?.depth}): ${fields}`;
