@@ -267,7 +267,12 @@ describe("firstFrameDifference", () => {
 /** An in-memory source: one block of one transaction, with the given traces. */
 function memorySource(
   label: string,
-  data: { prestateDiff: unknown; structLogs: Record<string, unknown>[]; gasUsed?: string },
+  data: {
+    prestateDiff: unknown;
+    structLogs: Record<string, unknown>[];
+    gasUsed?: string;
+    clientVersion?: string;
+  },
 ): DiffSource {
   const hash = `0x${"11".repeat(32)}`;
   const block: BlockView = {
@@ -281,7 +286,7 @@ function memorySource(
   const frame = { type: "CALL", from: "0x01", to: "0x02", gas: "0x30d40", gasUsed: "0x5208", input: "0x" };
   return {
     label,
-    clientVersion: async () => "Geth/v1.16.0-stable",
+    clientVersion: async () => data.clientVersion ?? "Geth/v1.16.0-stable",
     blockByNumber: async (n) => (n === 1n ? block : undefined),
     locate: async (h) => (h === hash ? { block: 1n, index: 0 } : undefined),
     receipts: async () => [{ status: "0x1", cumulativeGasUsed: data.gasUsed ?? "0x5208", logs: [] }],
@@ -350,5 +355,24 @@ describe("the ladder over in-memory sources", () => {
     expect(r.divergence?.step?.kind, text).toBe("length");
     expect(r.levels.find((l) => l.level === "opcodes")?.detail, text).toMatch(/trace of A is longer/);
     expect(r.verdict, text).toMatch(/trace of A is longer/);
+  });
+
+  it("lists the streamed struct-log rules applied to an anvil side with their reasons", async () => {
+    const same = { pre: sender, post: sender };
+    const a = memorySource("A", {
+      prestateDiff: same,
+      structLogs: [step(0, "PUSH0", 100), step(1, "STOP", 98)],
+      gasUsed: "0x5209",
+      clientVersion: "anvil/v1.7.1",
+    });
+    const b = memorySource("B", { prestateDiff: same, structLogs: [step(0, "PUSH0", 100)] });
+    const r = await diffExecutions(a, b, { block: 1n });
+    const { NORMALISATION_RULES } = await import("./normalise.js");
+    const notes = r.normalisations.filter((n) => n.rule.startsWith("structlog-"));
+    expect(notes.length, formatLadderReport(r)).toBeGreaterThan(0);
+    for (const n of notes) {
+      expect(n.side).toBe("A");
+      expect(n.reason).toBe(NORMALISATION_RULES.find((x) => x.name === n.rule)?.reason);
+    }
   });
 });

@@ -26,7 +26,14 @@
 import { SondeError } from "../errors.js";
 import { functionSignature } from "../remote/pretty.js";
 import type { TraceConfig } from "../tracers/types.js";
-import { dropPaths, type Implementation, type JsonPath, normaliseTrace, rulesFor } from "./normalise.js";
+import {
+  dropPaths,
+  type Implementation,
+  type JsonPath,
+  NORMALISATION_RULES,
+  normaliseTrace,
+  rulesFor,
+} from "./normalise.js";
 import {
   type BlockView,
   clientName,
@@ -525,10 +532,9 @@ class Ladder {
     const [sa, sb] = await Promise.all([this.a.structLogs(hash, config), this.b.structLogs(hash, config)]);
     const needA = this.implA !== undefined;
     const needB = this.implB !== undefined;
-    if (needA)
-      for (const r of STREAMED_STRUCTLOG_RULES) this.note("A", r, "applied to the streamed opcode trace");
-    if (needB)
-      for (const r of STREAMED_STRUCTLOG_RULES) this.note("B", r, "applied to the streamed opcode trace");
+    const reason = (name: string) => NORMALISATION_RULES.find((x) => x.name === name)?.reason ?? "";
+    if (needA) for (const r of STREAMED_STRUCTLOG_RULES) this.note("A", r, reason(r));
+    if (needB) for (const r of STREAMED_STRUCTLOG_RULES) this.note("B", r, reason(r));
     const onProgress = this.opts.onProgress;
     const r = await compareSteps(
       normaliseSteps(sa.steps, this.implA, needB),
