@@ -272,6 +272,7 @@ function memorySource(
     structLogs: Record<string, unknown>[];
     gasUsed?: string;
     clientVersion?: string;
+    txType?: string;
   },
 ): DiffSource {
   const hash = `0x${"11".repeat(32)}`;
@@ -280,7 +281,7 @@ function memorySource(
     hash: `0x${"22".repeat(32)}`,
     header: { gasUsed: data.gasUsed ?? "0x5208" },
     transactions: [hash],
-    transactionObjects: [{ hash, gas: "0x30d40" }],
+    transactionObjects: [{ hash, gas: "0x30d40", type: data.txType ?? "0x2" }],
     withdrawals: undefined,
   };
   const frame = { type: "CALL", from: "0x01", to: "0x02", gas: "0x30d40", gasUsed: "0x5208", input: "0x" };
@@ -374,5 +375,28 @@ describe("the ladder over in-memory sources", () => {
       expect(n.side).toBe("A");
       expect(n.reason).toBe(NORMALISATION_RULES.find((x) => x.name === n.rule)?.reason);
     }
+  });
+
+  it("an EIP-7702 transaction: go-ethereum's authorization refund before the first step is no divergence from anvil", async () => {
+    const same = { pre: sender, post: sender };
+    const withRefund = (refund: number) => [
+      { ...step(0, "PUSH0", 100), refund },
+      { ...step(1, "STOP", 98), refund },
+    ];
+    const a = memorySource("A", {
+      prestateDiff: same,
+      structLogs: withRefund(0),
+      gasUsed: "0x5209",
+      clientVersion: "anvil/v1.7.1",
+      txType: "0x4",
+    });
+    const b = memorySource("B", { prestateDiff: same, structLogs: withRefund(12500), txType: "0x4" });
+    const r = await diffExecutions(a, b, { block: 1n });
+    const text = formatLadderReport(r);
+    expect(r.levels.find((l) => l.level === "opcodes")?.status, text).toBe("equal");
+    expect(
+      r.normalisations.map((n) => `${n.side}:${n.rule}`),
+      text,
+    ).toContain("B:structlog-setcode-auth-refund");
   });
 });

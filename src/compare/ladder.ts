@@ -42,7 +42,7 @@ import {
   type Json,
   UnavailableError,
 } from "./sources.js";
-import { normaliseSteps, STREAMED_STRUCTLOG_RULES } from "./step-normalise.js";
+import { normaliseSteps, SETCODE_REFUND_RULE, STREAMED_STRUCTLOG_RULES } from "./step-normalise.js";
 import type { Step } from "./steps.js";
 import { compareSteps, DEFAULT_FIELDS, type Divergence, type StepField } from "./tracediff.js";
 
@@ -522,7 +522,11 @@ class Ladder {
     return firstFrameDifference(x as Json, y as Json, []);
   }
 
-  async opcodes(hash: string): Promise<{ steps: number; divergence: Divergence | null; skipped: string[] }> {
+  /** The opcode traces of `hash` compared in lockstep; `setCode`: an EIP-7702 transaction. */
+  async opcodes(
+    hash: string,
+    setCode = false,
+  ): Promise<{ steps: number; divergence: Divergence | null; skipped: string[] }> {
     const config: TraceConfig = {
       enableMemory: this.opts.memory === true,
       disableStack: false,
@@ -535,10 +539,15 @@ class Ladder {
     const reason = (name: string) => NORMALISATION_RULES.find((x) => x.name === name)?.reason ?? "";
     if (needA) for (const r of STREAMED_STRUCTLOG_RULES) this.note("A", r, reason(r));
     if (needB) for (const r of STREAMED_STRUCTLOG_RULES) this.note("B", r, reason(r));
+    if (setCode && (needA || needB)) {
+      for (const side of ["A", "B"] as const)
+        this.note(side, SETCODE_REFUND_RULE.name, SETCODE_REFUND_RULE.reason);
+    }
+    const stepOpts = { setCode };
     const onProgress = this.opts.onProgress;
     const r = await compareSteps(
-      normaliseSteps(sa.steps, this.implA, needB),
-      normaliseSteps(sb.steps, this.implB, needA),
+      normaliseSteps(sa.steps, this.implA, needB, stepOpts),
+      normaliseSteps(sb.steps, this.implB, needA, stepOpts),
       {
         fields: this.opts.fields ?? DEFAULT_FIELDS,
         context: this.opts.context ?? 8,
@@ -905,7 +914,7 @@ export async function diffExecutions(
   // 6. opcodes
   let stepText = "";
   try {
-    const op = await L.opcodes(hash);
+    const op = await L.opcodes(hash, quantity(ba.transactionObjects[firstTx]?.type) === 4n);
     div.stepsCompared = op.steps;
     if (op.divergence === null) {
       L.level(

@@ -12,12 +12,17 @@ const step = (o: Partial<Step>): Step => ({
   ...o,
 });
 
-async function collect(steps: Step[], impl: "revm-inspectors" | undefined, peer: boolean): Promise<Step[]> {
+async function collect(
+  steps: Step[],
+  impl: "revm-inspectors" | undefined,
+  peer: boolean,
+  opts: { setCode?: boolean } = {},
+): Promise<Step[]> {
   async function* src() {
     yield* steps;
   }
   const out: Step[] = [];
-  for await (const s of normaliseSteps(src(), impl, peer)) out.push(s);
+  for await (const s of normaliseSteps(src(), impl, peer, opts)) out.push(s);
   return out;
 }
 
@@ -59,5 +64,29 @@ describe("normaliseSteps", () => {
     expect(await collect(steps, undefined, false)).toEqual(steps);
     const fair = await collect(steps, undefined, true);
     expect(fair.map((s) => s.gasCost)).toEqual([undefined, undefined, 3]);
+  });
+
+  it("EIP-7702 transactions: refunds count from the first step on both sides when one is revm-inspectors", async () => {
+    // go-ethereum adds the authorization refund (12500 per existing authority) to the
+    // refund counter before the first step; revm adds it after execution.
+    const geth = [
+      step({ pc: 0, op: 0x60, opName: "PUSH1", refund: 12500 }),
+      step({ pc: 2, op: 0x55, opName: "SSTORE", refund: 12500 + 4800 }),
+      step({ pc: 3, op: 0x00, refund: 12500 + 4800 }),
+    ];
+    const revm = [
+      step({ pc: 0, op: 0x60, opName: "PUSH1", refund: 0 }),
+      step({ pc: 2, op: 0x55, opName: "SSTORE", refund: 0 }),
+      step({ pc: 3, op: 0x00, refund: 4800 }),
+    ];
+    const a = await collect(geth, undefined, true, { setCode: true });
+    const b = await collect(revm, "revm-inspectors", false, { setCode: true });
+    expect(a.map((s) => s.refund)).toEqual([0, 4800, 4800]);
+    expect(b.map((s) => s.refund)).toEqual([0, 4800, 4800]);
+    // Other transactions, and two go-ethereum-form sides, are left as they are.
+    expect((await collect(geth, undefined, true)).map((s) => s.refund)).toEqual([12500, 17300, 17300]);
+    expect((await collect(geth, undefined, false, { setCode: true })).map((s) => s.refund)).toEqual([
+      12500, 17300, 17300,
+    ]);
   });
 });

@@ -18,6 +18,25 @@ export const STREAMED_STRUCTLOG_RULES = [
   "structlog-oog-cost",
 ] as const;
 
+/**
+ * An adjustment for EIP-7702 (set-code) transactions when one side is revm-inspectors:
+ * refunds counted from the transaction's first step. It reads only each side's own steps.
+ */
+export const SETCODE_REFUND_RULE = {
+  name: "structlog-setcode-auth-refund",
+  reason:
+    "go-ethereum adds the EIP-7702 refund for each authorization whose authority already exists " +
+    "(CallNewAccountGas - TxAuthTupleGas = 12500) to the refund counter before execution " +
+    "(core/state_transition.go applyAuthorization), so every struct-log entry shows it; revm adds it " +
+    "after execution, so revm-inspectors' entries never do. In set-code transactions compared with a " +
+    "revm-inspectors side, each side's refunds are counted from its own first step.",
+} as const;
+
+export interface StepNormaliseOptions {
+  /** The transaction is an EIP-7702 set-code transaction (type 4). */
+  setCode?: boolean;
+}
+
 const SSTORE = 0x55;
 const CREATE = 0xf0;
 const CREATE2 = 0xf5;
@@ -59,19 +78,40 @@ export async function* normaliseSteps(
   steps: AsyncIterable<Step>,
   implementation: Implementation | undefined,
   peerNeedsRules: boolean,
+  opts: StepNormaliseOptions = {},
 ): AsyncGenerator<Step> {
+  const relative = opts.setCode === true && (implementation === "revm-inspectors" || peerNeedsRules);
+  const fixed = relative ? refundsFromFirstStep(steps) : steps;
   if (implementation !== "revm-inspectors") {
     if (!peerNeedsRules) {
-      yield* steps;
+      yield* fixed;
       return;
     }
-    for await (const s of steps) yield dropUncomparableCost(s);
+    for await (const s of fixed) yield dropUncomparableCost(s);
     return;
   }
   let held: Step | undefined;
-  for await (const s of steps) {
+  for await (const s of fixed) {
     if (held !== undefined) yield fixStep(held, s);
     held = s;
   }
   if (held !== undefined) yield fixStep(held, undefined);
+}
+
+/** The steps with the first step's refund subtracted from every refund (SETCODE_REFUND_RULE). */
+async function* refundsFromFirstStep(steps: AsyncIterable<Step>): AsyncGenerator<Step> {
+  let base: bigint | undefined;
+  for await (const s of steps) {
+    if (s.refund === undefined) {
+      yield s;
+      continue;
+    }
+    const r = BigInt(s.refund);
+    base ??= r;
+    if (base === 0n) yield s;
+    else {
+      const v = r - base;
+      yield { ...s, refund: typeof s.refund === "number" ? Number(v) : v };
+    }
+  }
 }
