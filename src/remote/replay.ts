@@ -764,7 +764,11 @@ async function replay(
           tctx,
           overlay,
           remote,
-          (db, hooks) => applyTransaction(db, ctx, tx, sender, fork, hooks, applyOpts),
+          (db, hooks, deadline) =>
+            applyTransaction(db, ctx, tx, sender, fork, hooks, {
+              ...applyOpts,
+              ...(deadline === undefined ? {} : { deadline }),
+            }),
           file,
         );
         reruns += t.reruns;
@@ -835,7 +839,7 @@ async function traceOnce(
   tctx: TracerContext,
   overlay: OverlayState,
   remote: RemoteState,
-  exec: (db: StateDB, hooks: Hooks) => TxResult,
+  exec: (db: StateDB, hooks: Hooks, deadline: number | undefined) => TxResult,
   file?: string,
 ): Promise<{ result?: unknown; error?: string; reruns: number }> {
   for (let reruns = 0; ; reruns++) {
@@ -847,8 +851,8 @@ async function traceOnce(
     const write = fd === undefined ? undefined : (c: string) => void writeSync(fd, c);
     try {
       try {
-        run = runTrace(config, write === undefined ? tctx : { ...tctx, sink: write }, (hooks) =>
-          exec(db, hooks),
+        run = runTrace(config, write === undefined ? tctx : { ...tctx, sink: write }, (hooks, deadline) =>
+          exec(db, hooks, deadline),
         );
       } catch (e) {
         thrown = e;

@@ -369,3 +369,40 @@ describe("historical states in gcmode full", () => {
     expect(existsSync(dir)).toBe(false);
   }, 60_000);
 });
+
+describe("trace timeouts", () => {
+  // JUMPDEST PUSH0 JUMP: loops until out of gas, with no call, no state access and no log,
+  // so a tracer without a step hook sees nothing between the transaction's start and end.
+  const LOOP_RUNTIME = "5b5f56";
+
+  it("stop tracers without step hooks too, as go-ethereum cancels the EVM", async () => {
+    const n = new DevNode({ blockTime: 3600 });
+    try {
+      const h = new RpcHandler({ node: n, gasCap: DEFAULT_GAS_CAP, clientVersion: "Sonde/test" });
+      const loop = createAddress(ALICE, 0n);
+      n.submit(signed(0n, null, deployer(LOOP_RUNTIME)));
+      n.seal();
+      const tx = n.submit(signTransaction({ ...signed(1n, loop, "0x"), gasLimit: 16_000_000n }, alice!.key));
+      n.seal();
+      for (const tracer of ["4byteTracer", "prestateTracer", "callTracer"]) {
+        const start = performance.now();
+        let err: unknown;
+        try {
+          await h.call("debug_traceTransaction", [tx.hash, { tracer, timeout: "5ms" }]);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, tracer).toBeInstanceOf(RpcError);
+        expect((err as RpcError).message).toBe("execution timeout");
+        expect(performance.now() - start).toBeLessThan(1000);
+        const block = (await h.call("debug_traceBlockByNumber", [
+          "0x2",
+          { tracer, timeout: "5ms" },
+        ])) as unknown[];
+        expect(block).toEqual([{ txHash: tx.hash, error: "execution timeout" }]);
+      }
+    } finally {
+      n.close();
+    }
+  }, 60_000);
+});

@@ -44,35 +44,19 @@ import {
 } from "../chain/block.js";
 import type { StoredBlock } from "../chain/blockchain.js";
 import type { BlockContext } from "../evm/context.js";
-import { ExecutionAbortedError } from "../evm/evm.js";
 import type { Fork } from "../evm/forks.js";
 import type { DevNode } from "../node/node.js";
 import { type Address, bytesToHex, wordToBytes } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import type { StateDB } from "../state/statedb.js";
 import { StateUnavailableError } from "../store/lmdb-store.js";
-import {
-  DEFAULT_TRACE_TIMEOUT_MS,
-  parseDuration,
-  runTrace,
-  type TraceConfig,
-  type TracerContext,
-  TracerError,
-} from "../tracers/index.js";
+import { runTrace, type TraceConfig, type TracerContext, TracerError } from "../tracers/index.js";
 import type { Hooks } from "../tracing/hooks.js";
 import { encodeTransaction, txHash } from "../tx/decode.js";
 import type { Transaction } from "../tx/types.js";
 import { TxValidationError } from "../tx/validate.js";
 import { INVALID_PARAMS, RpcError, serverError } from "./errors.js";
-import {
-  callGas,
-  deadlineAfter,
-  findBlock,
-  prepareCall,
-  resolveBlock,
-  runPrepared,
-  stateBeforeTx,
-} from "./exec.js";
+import { callGas, findBlock, prepareCall, resolveBlock, runPrepared, stateBeforeTx } from "./exec.js";
 import { formatBlock } from "./format.js";
 import {
   args,
@@ -152,7 +136,7 @@ export function readTraceConfig(v: unknown, what: string, call = false): TraceCa
 export function traceToJson(
   config: TraceConfig,
   ctx: Omit<TracerContext, "sink">,
-  exec: (hooks: Hooks) => unknown,
+  exec: (hooks: Hooks, deadline: number | undefined) => unknown,
 ): RawJson {
   const parts: string[] = [];
   const sink = (chunk: string) => {
@@ -192,9 +176,10 @@ function traceTx(node: DevNode, b: StoredBlock, index: number, config: TraceConf
       txIndex: index,
       txHash: hash,
     },
-    (hooks) =>
+    (hooks, deadline) =>
       applyTransaction(state, ctx, tx, sender, fork, hooks, {
         blockGasAvailable: b.block.header.gasLimit - gasUsed,
+        ...(deadline === undefined ? {} : { deadline }),
       }),
   );
 }
@@ -213,8 +198,8 @@ export interface TxStep {
   ctx: BlockContext;
   /** The state the transaction runs on (after `run`: the state after it). */
   state: StateDB;
-  /** Runs the transaction on `state` with `hooks`. */
-  run(hooks: Hooks | null): TxResult;
+  /** Runs the transaction on `state` with `hooks`, abandoned past `deadline` (see runTrace). */
+  run(hooks: Hooks | null, deadline?: number): TxResult;
 }
 
 /**
@@ -246,9 +231,10 @@ export function replayBlock(
       fork: cur.fork,
       ctx: cur.ctx,
       state: cur.state,
-      run: (hooks) => {
+      run: (hooks, deadline) => {
         const r = applyTransaction(cur.state, cur.ctx, tx, sender, cur.fork, hooks, {
           blockGasAvailable: gasLimit - cur.gasUsed,
+          ...(deadline === undefined ? {} : { deadline }),
         });
         cur.gasUsed += r.gasUsed;
         done = true;
@@ -281,7 +267,9 @@ function traceBlockEntries(node: DevNode, b: StoredBlock, config: TraceConfig): 
   const parts: string[] = [];
   replayBlock(node, b, (step) => {
     try {
-      const out = traceToJson(config, tracerContext(node, b, step), (hooks) => step.run(hooks));
+      const out = traceToJson(config, tracerContext(node, b, step), (hooks, deadline) =>
+        step.run(hooks, deadline),
+      );
       parts.push(`{"txHash":"${step.hash}","result":${out.json}}`);
     } catch (err) {
       if (!(err instanceof RpcError)) throw err;
@@ -383,7 +371,9 @@ function standardTraceBlockToFile(node: DevNode, b: StoredBlock, config: StdTrac
     try {
       let run: ReturnType<typeof runTrace<TxResult>>;
       try {
-        run = runTrace(trace, { ...tracerContext(node, b, step), sink }, (hooks) => step.run(hooks));
+        run = runTrace(trace, { ...tracerContext(node, b, step), sink }, (hooks, deadline) =>
+          step.run(hooks, deadline),
+        );
       } catch (err) {
         if (err instanceof TracerError) throw serverError(err.message);
         throw err;
@@ -589,34 +579,21 @@ export function debugNamespace(env: RpcEnv): Namespace {
       const gas = callGas(a, env.gasCap);
       let failure: string | undefined;
       // As go-ethereum: the tracer's timeout (default 5 s) bounds the call. The tracer
-      // checks it in its hooks; the EVM checks it too, for tracers without step hooks.
-      let timeoutMs: number;
-      try {
-        timeoutMs = c.trace.timeout === undefined ? DEFAULT_TRACE_TIMEOUT_MS : parseDuration(c.trace.timeout);
-      } catch (err) {
-        if (err instanceof TracerError) throw serverError(err.message);
-        throw err;
-      }
-      const deadline = deadlineAfter(timeoutMs);
-      let out: RawJson;
-      try {
-        out = traceToJson(
-          c.trace,
-          {
-            fork: prepared.env.fork,
-            chainConfig: node.genesis.spec.config,
-            blockNumber: prepared.env.ctx.number,
-          },
-          (hooks) => {
-            const r = runPrepared(prepared, gas, hooks, deadline);
-            if (r.error !== undefined) failure = r.error;
-            return r;
-          },
-        );
-      } catch (err) {
-        if (err instanceof ExecutionAbortedError) throw serverError("execution timeout");
-        throw err;
-      }
+      // checks it in its hooks; the EVM checks it too (runTrace hands it the deadline),
+      // for tracers without step hooks.
+      const out = traceToJson(
+        c.trace,
+        {
+          fork: prepared.env.fork,
+          chainConfig: node.genesis.spec.config,
+          blockNumber: prepared.env.ctx.number,
+        },
+        (hooks, deadline) => {
+          const r = runPrepared(prepared, gas, hooks, deadline);
+          if (r.error !== undefined) failure = r.error;
+          return r;
+        },
+      );
       if (failure !== undefined) throw serverError(`err: ${failure} (supplied gas ${gas})`);
       return out;
     },

@@ -112,7 +112,7 @@ interface ParityRun {
 function runParity(
   types: ReadonlySet<TraceType>,
   ctx: Omit<TracerContext, "sink">,
-  exec: (hooks: Hooks) => TxResult,
+  exec: (hooks: Hooks, deadline: number | undefined) => TxResult,
 ): ParityRun {
   const sub: Json = {};
   if (types.has("trace")) sub.flatCallTracer = { convertParityErrors: true };
@@ -121,7 +121,7 @@ function runParity(
   const top = { gas: -1, gasUsed: -1 };
   let run: ReturnType<typeof runTrace<TxResult>>;
   try {
-    run = runTrace({ tracer: "muxTracer", tracerConfig: sub }, ctx, (hooks) => {
+    run = runTrace({ tracer: "muxTracer", tracerConfig: sub }, ctx, (hooks, deadline) => {
       const wrapped: Hooks = {
         ...hooks,
         onEnter: (depth, kind, from, to, input, gas, value) => {
@@ -133,7 +133,7 @@ function runParity(
           hooks.onExit?.(depth, output, gasUsed, error, reverted);
         },
       };
-      return exec(wrapped);
+      return exec(wrapped, deadline);
     });
   } catch (err) {
     if (err instanceof TracerError) throw serverError(err.message);
@@ -271,9 +271,10 @@ function replayOne(node: DevNode, hash: string, types: ReadonlySet<TraceType>): 
   const { state, ctx, fork, gasUsed } = stateBeforeTx(node, b, loc.index);
   const tx = b.block.transactions[loc.index]!;
   const sender = node.sender(tx, hash);
-  return runParity(types, txContext(node, b, loc.index, hash, fork), (hooks) =>
+  return runParity(types, txContext(node, b, loc.index, hash, fork), (hooks, deadline) =>
     applyTransaction(state, ctx, tx, sender, fork, hooks, {
       blockGasAvailable: b.block.header.gasLimit - gasUsed,
+      ...(deadline === undefined ? {} : { deadline }),
     }),
   );
 }
@@ -287,8 +288,8 @@ function replayBlockRuns(
   const out: { hash: string; run: ParityRun }[] = [];
   if (b.block.header.number === 0n) return out;
   replayBlock(node, b, (step) => {
-    const run = runParity(types, txContext(node, b, step.index, step.hash, step.fork), (hooks) =>
-      step.run(hooks),
+    const run = runParity(types, txContext(node, b, step.index, step.hash, step.fork), (hooks, deadline) =>
+      step.run(hooks, deadline),
     );
     out.push({ hash: step.hash, run });
     return true;
@@ -312,6 +313,7 @@ function runCallOn(
   chainId: bigint,
   gasCap: bigint,
   hooks: Hooks | null,
+  deadline?: number,
 ): TxResult {
   const gas = callGas(a, gasCap);
   const from = a.from ?? ZERO_ADDRESS;
@@ -325,6 +327,7 @@ function runCallOn(
     return applyTransaction(state, ctx, m.tx, m.from, env.fork, hooks, {
       blockGasAvailable: m.tx.gasLimit,
       skipTransactionChecks: true,
+      ...(deadline === undefined ? {} : { deadline }),
     });
   } catch (err) {
     if (err instanceof TxValidationError) {
@@ -518,8 +521,8 @@ export function traceNamespace(env: RpcEnv): Namespace {
       const b = callBlock(node, optParam(p, 2, readBlockRef, { tag: "latest" }));
       const state = new StateDB(stateOf(node, b));
       const e = blockEnv(node, b);
-      const run = runParity(types, callContext(node, e), (hooks) =>
-        runCallOn(state, e, a, node.chainId, env.gasCap, hooks),
+      const run = runParity(types, callContext(node, e), (hooks, deadline) =>
+        runCallOn(state, e, a, node.chainId, env.gasCap, hooks, deadline),
       );
       return replayJson(run);
     },
@@ -540,8 +543,8 @@ export function traceNamespace(env: RpcEnv): Namespace {
       const e = blockEnv(node, b);
       return calls.map((c) =>
         replayJson(
-          runParity(c.types, callContext(node, e), (hooks) =>
-            runCallOn(state, e, c.args, node.chainId, env.gasCap, hooks),
+          runParity(c.types, callContext(node, e), (hooks, deadline) =>
+            runCallOn(state, e, c.args, node.chainId, env.gasCap, hooks, deadline),
           ),
         ),
       );
@@ -562,10 +565,11 @@ export function traceNamespace(env: RpcEnv): Namespace {
       const state = new StateDB(stateOf(node, b));
       const e = blockEnv(node, b);
       const hash = bytesToHex(txHash(tx));
-      const run = runParity(types, { ...callContext(node, e), txHash: hash }, (hooks) => {
+      const run = runParity(types, { ...callContext(node, e), txHash: hash }, (hooks, deadline) => {
         try {
           return applyTransaction(state, e.ctx, tx, sender, e.fork, hooks, {
             blockGasAvailable: b.block.header.gasLimit,
+            ...(deadline === undefined ? {} : { deadline }),
           });
         } catch (err) {
           if (err instanceof TxValidationError) throw serverError(err.message);

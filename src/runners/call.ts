@@ -30,6 +30,8 @@ export interface CallOptions {
   hooks?: Hooks | null;
   /** Block context (default: block 1, timestamp 1, zero coinbase and fees). */
   block?: BlockContext;
+  /** performance.now() time past which the EVM abandons the call (ExecutionAbortedError). */
+  deadline?: number;
 }
 
 export interface CallOutput {
@@ -90,6 +92,7 @@ export function executeCall(opts: CallOptions): CallOutput {
   state.beginTransaction();
   const block = opts.block ?? defaultBlock(fork);
   const evm = new EVM(state, block, { origin: sender, gasPrice: 0n, blobHashes: [] }, fork, hooks);
+  if (opts.deadline !== undefined) evm.deadline = opts.deadline;
   if (fork >= Fork.Berlin) {
     state.warmAddress(sender);
     state.warmAddress(receiver);

@@ -68,6 +68,29 @@ describe("runTrace", () => {
     expect((run.tracer as Counting).steps).toBeGreaterThan(1000);
   });
 
+  it("hands the deadline to the execution, so a tracer without step hooks stops too", () => {
+    // 4byteTracer sees nothing of a loop inside one frame: only the EVM's deadline ends it.
+    const start = performance.now();
+    const run = runTrace(
+      { tracer: "4byteTracer", timeout: "50ms" },
+      { fork: Fork.Cancun },
+      (hooks, deadline) =>
+        executeCall({ code: LOOP, gas: 10n ** 15n, hooks, ...(deadline === undefined ? {} : { deadline }) }),
+    );
+    expect(run.error?.message).toBe("execution timeout");
+    expect(run.value).toBeUndefined();
+    expect(() => run.tracer.getResult()).toThrow("execution timeout");
+    expect(performance.now() - start).toBeLessThan(5000);
+    // No timeout: no deadline.
+    const open = runTrace(
+      { tracer: "4byteTracer", timeout: "0" },
+      { fork: Fork.Cancun },
+      (_, deadline) => deadline,
+    );
+    expect(open.value).toBeUndefined();
+    expect(open.error).toBeNull();
+  });
+
   it("turns a tracer exception into the trace's error and leaves later traces unharmed", () => {
     const bad = runTrace(
       { tracer: "countingTest", tracerConfig: { throwAt: 3 } },

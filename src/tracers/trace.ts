@@ -5,11 +5,16 @@
  * Execution is synchronous, so the timeout cannot be a timer: the guarded hooks read
  * the clock (every 1024 steps for step tracers, at every frame and state event for the
  * others) and, once the deadline has passed, stop the tracer with go-ethereum's
- * "execution timeout" and unwind the EVM by throwing. The state the execution ran on is
- * then unusable and is discarded by the caller, which always traces on a throwaway copy.
+ * "execution timeout" and unwind the EVM by throwing. A tracer without a step hook sees
+ * nothing of a long loop in one frame, so the deadline is also handed to the execution,
+ * which gives it to the EVM (`EVM.deadline`): the EVM's ExecutionAbortedError stops the
+ * trace the same way, as go-ethereum's tracer timeout cancels the EVM. The state the
+ * execution ran on is then unusable and is discarded by the caller, which always traces
+ * on a throwaway copy.
  * An exception thrown by a tracer's own code unwinds the same way and becomes the trace's
  * error; the process and any other trace are unaffected.
  */
+import { ExecutionAbortedError } from "../evm/evm.js";
 import type { Hooks } from "../tracing/hooks.js";
 import { buildTracer } from "./registry.js";
 import { type TraceConfig, type Tracer, type TracerContext, TracerError } from "./types.js";
@@ -119,18 +124,31 @@ export interface TraceRun<T> {
 
 /**
  * Builds the tracer named by `config`, runs `exec` with its guarded hooks and returns
- * both. The caller then reads `tracer.getResult()` or `tracer.writeResult()`, and must
- * call `tracer.dispose?.()` when done.
+ * both. `exec` is given the trace's deadline (a performance.now() time; undefined when
+ * there is none) to pass on to the EVM (`ApplyOptions.deadline`, `EVM.deadline`), so an
+ * execution that reports nothing to the tracer's hooks still stops at the timeout. The
+ * caller then reads `tracer.getResult()` or `tracer.writeResult()`, and must call
+ * `tracer.dispose?.()` when done.
  */
-export function runTrace<T>(config: TraceConfig, ctx: TracerContext, exec: (hooks: Hooks) => T): TraceRun<T> {
+export function runTrace<T>(
+  config: TraceConfig,
+  ctx: TracerContext,
+  exec: (hooks: Hooks, deadline: number | undefined) => T,
+): TraceRun<T> {
   const timeout = config.timeout === undefined ? DEFAULT_TRACE_TIMEOUT_MS : parseDuration(config.timeout);
   const deadline = performance.now() + (timeout > 0 ? timeout : Number.POSITIVE_INFINITY);
   const tracer = buildTracer(config, { ...ctx, deadline });
   const { hooks } = guardHooks(tracer, deadline);
   try {
-    return { tracer, value: exec(hooks), error: null };
+    return { tracer, value: exec(hooks, timeout > 0 ? deadline : undefined), error: null };
   } catch (e) {
     if (e instanceof TraceAbort) return { tracer, value: undefined, error: e.reason as TracerError };
+    if (e instanceof ExecutionAbortedError) {
+      // The EVM passed the deadline between two hook calls: the same stop as in the hooks.
+      const failure = new TracerError("execution timeout");
+      tracer.stop(failure);
+      return { tracer, value: undefined, error: failure };
+    }
     tracer.dispose?.();
     throw e;
   }
