@@ -399,4 +399,16 @@ describe("the ladder over in-memory sources", () => {
       text,
     ).toContain("B:structlog-setcode-auth-refund");
   });
+
+  it("--tx on two equal executions: no divergence", async () => {
+    const same = { pre: sender, post: sender };
+    const data = { prestateDiff: same, structLogs: [step(0, "PUSH0", 100), step(1, "STOP", 98)] };
+    const r = await diffExecutions(memorySource("A", data), memorySource("B", data), {
+      tx: `0x${"11".repeat(32)}`,
+    });
+    const text = formatLadderReport(r);
+    expect(r.divergence, text).toBeNull();
+    expect(r.verdict, text).toMatch(/^no divergence in block 1 tx 0 /);
+    expect(r.levels.find((l) => l.level === "opcodes")?.status, text).toBe("equal");
+  });
 });

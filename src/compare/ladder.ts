@@ -843,10 +843,9 @@ export async function diffExecutions(
       level.detail += `; transaction ${firstTx}, before the one asked about (${focus.index}), already diverges and is examined instead`;
     }
   }
-  if (focus !== undefined && firstTx === undefined) {
-    // Asked about one transaction that does not differ: still compare its call tree and opcodes.
-    firstTx = focus.index;
-  }
+  // Asked about one transaction that does not differ: still compare its call tree and opcodes.
+  const focusOnly = focus !== undefined && firstTx === undefined;
+  if (focus !== undefined && firstTx === undefined) firstTx = focus.index;
   if (firstTx === undefined) {
     // 7. post-block operations
     const post = await L.postBlockOperations(ba, bb).catch((err: Error) => err);
@@ -916,20 +915,21 @@ export async function diffExecutions(
   try {
     const op = await L.opcodes(hash, quantity(ba.transactionObjects[firstTx]?.type) === 4n);
     div.stepsCompared = op.steps;
-    if (op.divergence === null) {
+    const d = op.divergence;
+    if (d === null) {
       L.level(
         "opcodes",
         "equal",
         `transaction ${firstTx}: ${op.steps.toLocaleString("en-US")} steps equal${op.skipped.length ? `; not compared: ${op.skipped.join(", ")}` : ""}`,
       );
     } else {
-      div.step = op.divergence;
-      stepText = stepSummary(op.divergence);
+      div.step = d;
+      stepText = stepSummary(d);
       L.level(
         "opcodes",
         "different",
         `transaction ${firstTx}: ${stepText}`,
-        op.divergence.fields.map((f) => ({ what: f.field, a: f.a, b: f.b })),
+        d.fields.map((f) => ({ what: f.field, a: f.a, b: f.b })),
       );
     }
   } catch (err) {
@@ -953,12 +953,41 @@ export async function diffExecutions(
       if (!(err instanceof UnavailableError)) throw err;
     }
   }
+  if (focusOnly && div.frameDifferences === undefined && div.step === undefined) {
+    const what = `block ${number} tx ${firstTx} (${hash})`;
+    if (headerDiffs.length > 0) {
+      return finish(
+        L,
+        clients,
+        number,
+        focus,
+        { kind: "header only" },
+        `DIVERGED: block ${number} headers differ (${headerDiffs.map((d) => d.what).join(", ")}); ${what} itself shows no difference`,
+      );
+    }
+    return finish(L, clients, number, focus, null, `no divergence in ${what}: ${equalLevels(L.levels)}`);
+  }
   const parts = [`DIVERGED: block ${number} tx ${firstTx} (${hash})`];
   if (frameText !== "") parts.push(`frame ${frameText}`);
   if (stepText !== "") parts.push(stepText);
   else if (logText !== "") parts.push(logText);
   else if (div.frameDifferences === undefined) parts.push(firstDifferenceText(L.levels));
   return finish(L, clients, number, focus, div, parts.join(", "));
+}
+
+/** "receipts, post-state, call tree and opcodes equal" — the transaction levels compared, and those not. */
+function equalLevels(levels: LevelResult[]): string {
+  const names: LevelName[] = ["receipts", "post-state", "call tree", "opcodes"];
+  const pick = (status: LevelStatus) =>
+    names.filter((n) => levels.find((l) => l.level === n)?.status === status);
+  const list = (xs: string[]) =>
+    xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}`;
+  const equal = pick("equal");
+  const unavailable = pick("unavailable");
+  return (
+    `${equal.length > 0 ? `${list(equal)} equal` : "nothing compared"}` +
+    `${unavailable.length > 0 ? `; ${list(unavailable)} unavailable` : ""}`
+  );
 }
 
 function firstDifferenceText(levels: LevelResult[]): string {
