@@ -411,4 +411,19 @@ describe("the ladder over in-memory sources", () => {
     expect(r.verdict, text).toMatch(/^no divergence in block 1 tx 0 /);
     expect(r.levels.find((l) => l.level === "opcodes")?.status, text).toBe("equal");
   });
+
+  it("an empty opcode trace from a side whose call tree agrees is unavailable, not a divergence (anvil without --steps-tracing)", async () => {
+    const same = { pre: sender, post: sender };
+    const a = memorySource("A", { prestateDiff: same, structLogs: [], clientVersion: "anvil/v1.7.1" });
+    const b = memorySource("B", {
+      prestateDiff: same,
+      structLogs: [step(0, "PUSH0", 100), step(1, "STOP", 98)],
+    });
+    const r = await diffExecutions(a, b, { tx: `0x${"11".repeat(32)}` });
+    const text = formatLadderReport(r);
+    const level = r.levels.find((l) => l.level === "opcodes");
+    expect(level?.status, text).toBe("unavailable");
+    expect(level?.detail, text).toMatch(/A returned no opcode steps.*--steps-tracing/);
+    expect(r.divergence, text).toBeNull();
+  });
 });

@@ -916,7 +916,18 @@ export async function diffExecutions(
     const op = await L.opcodes(hash, quantity(ba.transactionObjects[firstTx]?.type) === 4n);
     div.stepsCompared = op.steps;
     const d = op.divergence;
-    if (d === null) {
+    const callTreeEqual = L.levels.find((l) => l.level === "call tree")?.status === "equal";
+    if (d !== null && d.kind === "length" && d.step === 1 && callTreeEqual) {
+      // One side gave no steps at all for a transaction whose frames both agree on: its
+      // struct logger does not record (anvil records steps only with --steps-tracing).
+      const [empty, other] = d.a === null ? ["A", "B"] : ["B", "A"];
+      L.level(
+        "opcodes",
+        "unavailable",
+        `transaction ${firstTx}: ${empty} returned no opcode steps while ${other}'s trace has some and the call trees agree; ` +
+          `${empty}'s struct logger is not recording (anvil records steps only when started with --steps-tracing)`,
+      );
+    } else if (d === null) {
       L.level(
         "opcodes",
         "equal",
