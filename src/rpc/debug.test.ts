@@ -167,6 +167,33 @@ describe("debug block tracing", () => {
   });
 });
 
+describe("debug_traceCall txIndex", () => {
+  it("runs the call on the state before that transaction of the block, as go-ethereum's stateAtTransaction", async () => {
+    const trace = async (block: string, config: Record<string, unknown>) =>
+      (
+        (await call("debug_traceCall", { to: STORE }, block, { tracer: "callTracer", ...config })) as {
+          output?: string;
+        }
+      ).output;
+    // Block 2: a (stores 7 through CALLER), b, c (reverts), d.
+    expect(await trace("0x2", {})).toBe(word(7n));
+    expect(await trace("0x2", { txIndex: 0 })).toBe(word(0n));
+    expect(await trace("0x2", { txIndex: 1 })).toBe(word(7n));
+    expect(await trace("0x2", { txIndex: "0x3" })).toBe(word(7n));
+    // Block 1 deploys STORE in its first transaction: before it there is no code.
+    expect(await trace("0x1", { txIndex: 0 })).toBeUndefined();
+    expect(await trace("0x1", { txIndex: 1 })).toBe(word(0n));
+    const b2 = node.chain.canonicalAt(2n)!;
+    expect((await rpcError("debug_traceCall", { to: STORE }, "0x2", { txIndex: 4 })).message).toBe(
+      `transaction index 4 out of range for block ${b2.hash}`,
+    );
+    expect((await rpcError("debug_traceCall", { to: STORE }, "0x0", { txIndex: 0 })).message).toBe(
+      "no transaction in genesis",
+    );
+    expect((await rpcError("debug_traceCall", { to: STORE }, "0x2", { txIndex: -1 })).code).toBe(-32602);
+  });
+});
+
 describe("debug_traceChain", () => {
   it("needs a transport with notifications", async () => {
     const err = await rpcError("debug_subscribe", "traceChain", "0x0", "0x2");

@@ -2,7 +2,8 @@
  * The `debug` namespace's tracing methods, as go-ethereum's eth/tracers/api.go:
  * debug_traceTransaction (the block's pre-transaction system calls and earlier
  * transactions re-executed on the parent's state, then the target traced),
- * debug_traceCall (a call traced on a block's state, with state and block overrides),
+ * debug_traceCall (a call traced on a block's state, or with `txIndex` on the state before
+ * that transaction of the block, with state and block overrides),
  * debug_traceBlockByNumber / debug_traceBlockByHash / debug_traceBlock (an RLP block) /
  * debug_traceBadBlock (each transaction traced with a fresh tracer, [{txHash, result}],
  * the block re-executed once on its parent's state), debug_traceChain (a subscription,
@@ -56,7 +57,15 @@ import { encodeTransaction, txHash } from "../tx/decode.js";
 import type { Transaction } from "../tx/types.js";
 import { TxValidationError } from "../tx/validate.js";
 import { INVALID_PARAMS, RpcError, serverError } from "./errors.js";
-import { callGas, findBlock, prepareCall, resolveBlock, runPrepared, stateBeforeTx } from "./exec.js";
+import {
+  callGas,
+  findBlock,
+  prepareCall,
+  resolveBlock,
+  runPrepared,
+  stateAtTransaction,
+  stateBeforeTx,
+} from "./exec.js";
 import { formatBlock } from "./format.js";
 import {
   args,
@@ -83,6 +92,8 @@ interface TraceCallConfig {
   trace: TraceConfig;
   stateOverrides?: StateOverrides;
   blockOverrides?: BlockOverrides;
+  /** The call runs on the state before this transaction of the block. */
+  txIndex?: number;
 }
 
 /** go-ethereum's TraceConfig (and TraceCallConfig's overrides when `call`). */
@@ -128,6 +139,8 @@ export function readTraceConfig(v: unknown, what: string, call = false): TraceCa
     if (o.blockOverrides !== undefined && o.blockOverrides !== null) {
       out.blockOverrides = readBlockOverrides(o.blockOverrides, w("blockOverrides"));
     }
+    // go-ethereum's TxIndex is a hex quantity; a JSON number is accepted too.
+    if (o.txIndex !== undefined && o.txIndex !== null) out.txIndex = readInt(o.txIndex, w("txIndex"));
   }
   return out;
 }
@@ -420,9 +433,8 @@ function readInt(v: unknown, what: string): number {
 }
 
 /**
- * The storage of `address` in the state just before transaction `txIndex` of `b` (the
- * parent's post state for a block without transactions), as go-ethereum's
- * stateAtTransaction gives it.
+ * The storage of `address` in the state just before transaction `txIndex` of `b`, as
+ * go-ethereum's stateAtTransaction gives it.
  */
 function storageBeforeTx(
   node: DevNode,
@@ -430,27 +442,7 @@ function storageBeforeTx(
   txIndex: number,
   address: Address,
 ): Map<bigint, bigint> {
-  if (b.block.header.number === 0n) throw serverError("no transaction in genesis");
-  const txs = b.block.transactions;
-  if (txs.length === 0) {
-    const parent = node.chain.stateAt(bytesToHex(b.block.header.parentHash));
-    if (parent === undefined) throw serverError(`parent of block ${b.hash} not found`);
-    return new Map(parent.getAccount(address)?.storage ?? []);
-  }
-  if (txIndex >= txs.length) {
-    throw serverError(`transaction index ${txIndex} out of range for block ${b.hash}`);
-  }
-  const { state } = stateBeforeTx(node, b, txIndex);
-  let storage = new Map(state.reader.getAccount(address)?.storage ?? []);
-  const change = state.changedAccounts().find((c) => c.address === address);
-  if (change !== undefined) {
-    if (change.account === undefined || change.storageReset) storage = new Map();
-    for (const [k, v] of change.storage) {
-      if (v === 0n) storage.delete(k);
-      else storage.set(k, v);
-    }
-  }
-  return storage;
+  return new Map(stateAtTransaction(node, b, txIndex).getAccount(address)?.storage ?? []);
 }
 
 /** go-ethereum's storageRangeAt: slots in the order of their hashed keys, from `start`. */
@@ -575,6 +567,7 @@ export function debugNamespace(env: RpcEnv): Namespace {
         stateOverrides: c.stateOverrides,
         blockOverrides: c.blockOverrides,
         gasCap: env.gasCap,
+        txIndex: c.txIndex,
       });
       const gas = callGas(a, env.gasCap);
       let failure: string | undefined;

@@ -271,6 +271,11 @@ export interface CallRequest {
   gasCap: bigint;
   /** The EVM timeout in milliseconds (0 or absent: none). */
   timeoutMs?: number | undefined;
+  /**
+   * Run on the state just before this transaction of `block` (go-ethereum's
+   * TraceCallConfig.TxIndex, debug_traceCall) instead of the block's post state.
+   */
+  txIndex?: number | undefined;
 }
 
 /**
@@ -326,7 +331,9 @@ export interface PreparedCall {
 }
 
 export function prepareCall(node: DevNode, req: CallRequest): PreparedCall {
-  const reader = overlayReader(stateOf(node, req.block), req.stateOverrides);
+  const base =
+    req.txIndex === undefined ? stateOf(node, req.block) : stateAtTransaction(node, req.block, req.txIndex);
+  const reader = overlayReader(base, req.stateOverrides);
   const env = blockEnv(node, req.block, req.blockOverrides);
   const from = req.args.from ?? ZERO_ADDRESS;
   return {
@@ -506,6 +513,45 @@ function estimateWithin(node: DevNode, req: CallRequest, deadline: number | unde
     else hi = mid;
   }
   return hi;
+}
+
+/**
+ * A read-only view of `state`'s current contents: its backend with the changes it holds
+ * (finalised transactions) applied. The StateDB must not change afterwards.
+ */
+export function stateReaderOf(state: StateDB): StateReader {
+  const changes = new Map(state.changedAccounts().map((c) => [c.address, c]));
+  const base = state.reader;
+  return {
+    getAccount(address: Address): AccountData | undefined {
+      const acc = base.getAccount(address);
+      const c = changes.get(address);
+      if (c === undefined) return acc;
+      if (c.account === undefined) return undefined;
+      const storage = new Map(c.storageReset || acc === undefined ? [] : acc.storage);
+      for (const [k, v] of c.storage) {
+        if (v === 0n) storage.delete(k);
+        else storage.set(k, v);
+      }
+      return { nonce: c.account.nonce, balance: c.account.balance, code: c.account.code, storage };
+    },
+  };
+}
+
+/**
+ * The state just before transaction `txIndex` of `b`, as go-ethereum's
+ * stateAtTransaction: the parent's post state after the block's pre-transaction system
+ * calls and its transactions before `txIndex`. Index 0 of a block without transactions
+ * is the state after the system calls; any other index past the last transaction, or the
+ * genesis block, is an error with go-ethereum's text.
+ */
+export function stateAtTransaction(node: DevNode, b: StoredBlock, txIndex: number): StateReader {
+  if (b.block.header.number === 0n) throw serverError("no transaction in genesis");
+  const n = b.block.transactions.length;
+  if (txIndex >= n && !(txIndex === 0 && n === 0)) {
+    throw serverError(`transaction index ${txIndex} out of range for block ${b.hash}`);
+  }
+  return stateReaderOf(stateBeforeTx(node, b, txIndex).state);
 }
 
 /**
