@@ -607,6 +607,16 @@ function rangeLogs(env: RpcEnv, from: bigint, to: bigint, filter: LogFilter): Js
 }
 
 /** A filter's block bound: a number, 0 for earliest, undefined for latest/pending/safe/finalized. */
+/**
+ * go-ethereum's SubscribeLogs and GetLogs: a "pending" fromBlock or toBlock is refused
+ * (pending logs are no longer served), for eth_getLogs, eth_newFilter and logs subscriptions.
+ */
+function refusePendingLogs(c: Json): void {
+  if (c.fromBlock === "pending" || c.toBlock === "pending") {
+    throw new RpcError(INVALID_PARAMS, "pending logs are not supported");
+  }
+}
+
 function filterBound(v: unknown, what: string): bigint | undefined {
   if (v === undefined || v === null) return undefined;
   const ref = param([v], 0, (x) => readBlockNumber(x, what));
@@ -631,6 +641,7 @@ function readFilterCriteria(p: unknown[]): LogCriteria {
     }
     return { filter, blockHash: param([c.blockHash], 0, readHash) };
   }
+  refusePendingLogs(c);
   const out: LogCriteria = { filter };
   const from = filterBound(c.fromBlock, "fromBlock");
   const to = filterBound(c.toBlock, "toBlock");
@@ -874,6 +885,7 @@ export function ethNamespace(env: RpcEnv): Namespace {
         if (typeof raw !== "object" || Array.isArray(raw))
           throw new RpcError(INVALID_PARAMS, "invalid argument 1: expected a filter object");
         const filter = param([raw], 0, (v) => readLogFilterCriteria(v as Json, ""));
+        refusePendingLogs(raw as Json);
         return subs.subscribe((notify) => {
           const fn = (b: StoredBlock) => {
             for (const l of blockLogs(b, filter)) notify(l);

@@ -87,6 +87,25 @@ describe("polling filters", () => {
     });
   });
 
+  it("refuses pending logs, as go-ethereum's SubscribeLogs does for filters and subscriptions", async () => {
+    const refused = { code: -32602, message: "pending logs are not supported" };
+    for (const crit of [
+      { fromBlock: "pending" },
+      { toBlock: "pending" },
+      { fromBlock: "0x1", toBlock: "pending" },
+    ]) {
+      await expect(call("eth_newFilter", crit)).rejects.toMatchObject(refused);
+    }
+    const ctx = {
+      transport: "ws" as const,
+      subscriptions: { subscribe: () => "0x01", unsubscribe: () => true },
+    };
+    await expect(rpc.call("eth_subscribe", ["logs", { fromBlock: "pending" }], ctx)).rejects.toMatchObject(
+      refused,
+    );
+    expect(await rpc.call("eth_subscribe", ["logs", { address: contract }], ctx)).toBe("0x01");
+  });
+
   it("removes filters not polled within the timeout", () => {
     let now = 0;
     const m = new FilterManager(node, blockLogs, { timeoutMs: 1000, now: () => now });
