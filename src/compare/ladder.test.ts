@@ -273,6 +273,8 @@ function memorySource(
     gasUsed?: string;
     clientVersion?: string;
     txType?: string;
+    receipt?: Record<string, unknown>;
+    frame?: Record<string, unknown>;
   },
 ): DiffSource {
   const hash = `0x${"11".repeat(32)}`;
@@ -284,13 +286,22 @@ function memorySource(
     transactionObjects: [{ hash, gas: "0x30d40", type: data.txType ?? "0x2" }],
     withdrawals: undefined,
   };
-  const frame = { type: "CALL", from: "0x01", to: "0x02", gas: "0x30d40", gasUsed: "0x5208", input: "0x" };
+  const frame = data.frame ?? {
+    type: "CALL",
+    from: "0x01",
+    to: "0x02",
+    gas: "0x30d40",
+    gasUsed: "0x5208",
+    input: "0x",
+  };
   return {
     label,
     clientVersion: async () => data.clientVersion ?? "Geth/v1.16.0-stable",
     blockByNumber: async (n) => (n === 1n ? block : undefined),
     locate: async (h) => (h === hash ? { block: 1n, index: 0 } : undefined),
-    receipts: async () => [{ status: "0x1", cumulativeGasUsed: data.gasUsed ?? "0x5208", logs: [] }],
+    receipts: async () => [
+      data.receipt ?? { status: "0x1", cumulativeGasUsed: data.gasUsed ?? "0x5208", logs: [] },
+    ],
     traceBlock: async () => [data.prestateDiff],
     traceTransaction: async (_h, config) =>
       config.tracer === "prestateTracer" ? data.prestateDiff : structuredClone(frame),
@@ -425,5 +436,35 @@ describe("the ladder over in-memory sources", () => {
     expect(level?.status, text).toBe("unavailable");
     expect(level?.detail, text).toMatch(/A returned no opcode steps.*--steps-tracing/);
     expect(r.divergence, text).toBeNull();
+  });
+
+  it("anvil's root gasUsed (the block's cumulative gas) is normalised with that side's receipt", async () => {
+    const same = { pre: sender, post: sender };
+    // As for a transaction after another of 0x5208 gas in its block.
+    const receipt = { status: "0x1", cumulativeGasUsed: "0xa410", gasUsed: "0x5208", logs: [] };
+    const frame = (gasUsed: string) => ({
+      type: "CALL",
+      from: "0x01",
+      to: "0x02",
+      gas: "0x30d40",
+      gasUsed,
+      input: "0x",
+    });
+    const steps = [step(0, "STOP", 100)];
+    const a = memorySource("A", {
+      prestateDiff: same,
+      structLogs: steps,
+      clientVersion: "anvil/v1.7.1",
+      receipt,
+      frame: frame("0xa410"),
+    });
+    const b = memorySource("B", { prestateDiff: same, structLogs: steps, receipt, frame: frame("0x5208") });
+    const r = await diffExecutions(a, b, { tx: `0x${"11".repeat(32)}` });
+    const text = formatLadderReport(r);
+    expect(r.levels.find((l) => l.level === "call tree")?.status, text).toBe("equal");
+    expect(
+      r.normalisations.map((n) => `${n.side}:${n.rule}`),
+      text,
+    ).toContain("A:call-root-gas-used-cumulative");
   });
 });

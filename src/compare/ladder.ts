@@ -239,6 +239,11 @@ class Ladder {
   readonly blockRules: BlockRule[] = [];
   private implA: Implementation | undefined;
   private implB: Implementation | undefined;
+  /** Each side's receipts and transaction objects of the block, by transaction hash (for the rules). */
+  private readonly known = {
+    A: { receipts: new Map<string, Json>(), txs: new Map<string, Json>() },
+    B: { receipts: new Map<string, Json>(), txs: new Map<string, Json>() },
+  };
 
   constructor(
     readonly a: DiffSource,
@@ -264,6 +269,18 @@ class Ladder {
     return { a: clientName(va), b: clientName(vb) };
   }
 
+  /** Records a side's block and receipts, which normalisation rules may read (same side only). */
+  remember(side: "A" | "B", block: BlockView, receipts: Json[]): void {
+    const k = this.known[side];
+    block.transactions.forEach((h, i) => {
+      const hash = h.toLowerCase();
+      const r = receipts[i];
+      if (r !== undefined) k.receipts.set(hash, r);
+    });
+    for (const t of block.transactionObjects)
+      if (typeof t.hash === "string") k.txs.set(t.hash.toLowerCase(), t);
+  }
+
   level(level: LevelName, status: LevelStatus, detail: string, differences: Difference[] = []): LevelResult {
     const r = { level, status, detail, differences };
     this.levels.push(r);
@@ -284,15 +301,22 @@ class Ladder {
     source: DiffSource,
     block: bigint,
     drop: JsonPath[],
+    hash: string,
   ): Promise<unknown> {
     const impl = side === "A" ? this.implA : this.implB;
     if (impl === undefined) return result;
+    const known = this.known[side];
     const r = await normaliseTrace(result, impl, config, {
       gasLimit,
       callFrames: async () => (await again({ tracer: "callTracer" })) as Json,
       plainPrestate: async () => (await again({ tracer: "prestateTracer" })) as Json,
       // At the end of the block: exact for the last transaction that touches the account.
       existsAfter: (address) => source.existsAt(address, block),
+      receipt: async () => known.receipts.get(hash.toLowerCase()) ?? null,
+      transaction: async () => known.txs.get(hash.toLowerCase()) ?? null,
+      ...(source.codeAt === undefined
+        ? {}
+        : { codeAfter: (address: string) => source.codeAt!(address, block) }),
     });
     const rules = rulesFor(impl, config);
     for (const name of r.applied) {
@@ -324,6 +348,7 @@ class Ladder {
       this.a,
       block,
       drop,
+      hash,
     );
     const nb = await this.normalised(
       "B",
@@ -334,6 +359,7 @@ class Ladder {
       this.b,
       block,
       drop,
+      hash,
     );
     dropPaths(na, drop);
     dropPaths(nb, drop);
@@ -493,6 +519,7 @@ class Ladder {
         this.a,
         ba.number,
         drop,
+        hash,
       );
       const y = await this.normalised(
         "B",
@@ -503,6 +530,7 @@ class Ladder {
         this.b,
         ba.number,
         drop,
+        hash,
       );
       dropPaths(x, drop);
       dropPaths(y, drop);
@@ -812,6 +840,8 @@ export async function diffExecutions(
   } else L.level("pre-block system calls", "equal", "EIP-4788/2935 storage written for this block equal");
   // 4. receipts and post-states
   const [ra, rb] = await Promise.all([a.receipts(ba), b.receipts(bb)]);
+  L.remember("A", ba, ra);
+  L.remember("B", bb, rb);
   const rec = L.compareReceipts(ra, rb);
   L.level(
     "receipts",

@@ -193,6 +193,10 @@ export class LocalSource implements DiffSource {
     return a !== undefined && (a.balance !== 0n || a.nonce !== 0n || a.code.length > 0);
   }
 
+  async codeAt(address: string, block: bigint): Promise<string> {
+    return bytesToHex((await this.account(address, block))?.code ?? new Uint8Array());
+  }
+
   async storageAt(address: string, slot: bigint, block: bigint): Promise<bigint> {
     const r = await this.replayed(block);
     return r.readState((s) => s.getAccount(address.toLowerCase() as `0x${string}`)?.storage.get(slot) ?? 0n);

@@ -261,6 +261,7 @@ export const REVM_INSPECTORS_RULES: NormalisationRule[] = [
       const r = result as Json;
       const receipt = ctx.receipt === undefined ? null : await ctx.receipt();
       if (receipt === null || typeof r.gasUsed !== "string") return r;
+      if (receipt.cumulativeGasUsed === undefined || receipt.gasUsed === undefined) return r;
       const cumulative = String(receipt.cumulativeGasUsed);
       const own = String(receipt.gasUsed);
       if (BigInt(r.gasUsed) !== BigInt(cumulative) || BigInt(cumulative) === BigInt(own)) return r;

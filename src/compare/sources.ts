@@ -57,6 +57,8 @@ export interface DiffSource {
   /** Whether the account is non-empty (balance, nonce or code) at the end of `block`. */
   existsAt(address: string, block: bigint): Promise<boolean>;
   storageAt(address: string, slot: bigint, block: bigint): Promise<bigint>;
+  /** The account's code (0x-hex) at the end of `block`; used by normalisation rules. */
+  codeAt?(address: string, block: bigint): Promise<string>;
   /** debug_intermediateRoots, or undefined when the source does not offer it. */
   intermediateRoots(block: BlockView): Promise<string[] | undefined>;
 }
@@ -230,6 +232,10 @@ export class RpcSource implements DiffSource {
 
   async storageAt(address: string, slot: bigint, block: bigint): Promise<bigint> {
     return BigInt(await this.client.call<string>("eth_getStorageAt", [address, hex(slot), hex(block)]));
+  }
+
+  async codeAt(address: string, block: bigint): Promise<string> {
+    return (await this.client.call<string>("eth_getCode", [address, hex(block)])).toLowerCase();
   }
 
   async intermediateRoots(block: BlockView): Promise<string[] | undefined> {
