@@ -1,6 +1,7 @@
 /**
  * A small option parser: `--name value`, `--name=value` and boolean flags. Unknown
- * options and missing values are errors that name the option.
+ * options (single-dash ones too; `-h` is `--help` where the command has one) and missing
+ * values are errors that name the option.
  */
 import { availableParallelism } from "node:os";
 import { InvalidInputError } from "../errors.js";
@@ -23,6 +24,14 @@ export function parseArgs(argv: string[], spec: OptionSpec): ParsedArgs {
     if (arg === "--") {
       positionals.push(...argv.slice(i + 1));
       break;
+    }
+    if (/^-[A-Za-z]/.test(arg)) {
+      // A single-dash option (-h, -q, -json): not an argument. -h is --help where there is one.
+      if (arg === "-h" && spec.help === "boolean") {
+        options.help = true;
+        continue;
+      }
+      throw new InvalidInputError(`unknown option ${arg} (options are spelled --name)`);
     }
     if (!arg.startsWith("--") || arg === "--") {
       positionals.push(arg);

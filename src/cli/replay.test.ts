@@ -79,4 +79,16 @@ describe("parseReplayOptions", () => {
     expect(p(HASH, "--rpc", "http://x", "--colour")).toThrow("unknown option --colour");
     expect(parseReplayOptions(["--help"], {})).toBe("help");
   });
+
+  it("names a single-dash option as an unknown option, not as an extra argument; -h is --help", () => {
+    const p =
+      (...args: string[]) =>
+      () =>
+        parseReplayOptions(args, {});
+    expect(p(HASH, "-q", "--rpc", "http://x")).toThrow("unknown option -q (options are spelled --name)");
+    expect(p(HASH, "--rpc", "http://x", "-json")).toThrow(
+      "unknown option -json (options are spelled --name)",
+    );
+    expect(parseReplayOptions(["-h"], {})).toBe("help");
+  });
 });
