@@ -297,6 +297,38 @@ describe("fees", () => {
     const e = await rpcError("eth_feeHistory", "0x2", "latest", [60, 50]);
     expect(e.message).toBe("invalid reward percentile: #0:60 >= #1:50");
   });
+
+  it("has no blob base fee before Cancun (null, as go-ethereum without excessBlobGas)", async () => {
+    const london = new DevNode({
+      genesis: parseGenesis({
+        config: {
+          chainId: 4242,
+          homesteadBlock: 0,
+          eip150Block: 0,
+          eip155Block: 0,
+          eip158Block: 0,
+          byzantiumBlock: 0,
+          constantinopleBlock: 0,
+          petersburgBlock: 0,
+          istanbulBlock: 0,
+          berlinBlock: 0,
+          londonBlock: 0,
+        },
+        difficulty: "0x1",
+        gasLimit: "0x1c9c380",
+        baseFeePerGas: "0x3b9aca00",
+        alloc: {},
+      }),
+      mining: false,
+    });
+    try {
+      const h = new RpcHandler({ node: london, gasCap: DEFAULT_GAS_CAP, clientVersion: "t" });
+      expect(await h.call("eth_blobBaseFee", [])).toBeNull();
+      expect(await h.call("eth_gasPrice", [])).toBe("0x77359400");
+    } finally {
+      london.close();
+    }
+  });
 });
 
 describe("errors", () => {

@@ -684,7 +684,8 @@ export function ethNamespace(env: RpcEnv): Namespace {
     eth_blobBaseFee: none(() => {
       const h = node.head.block.header;
       const fork = headerFork(spec, h);
-      if (fork < Fork.Cancun) return "0x0";
+      // go-ethereum: no blob base fee (null) while the head has no excessBlobGas.
+      if (fork < Fork.Cancun) return null;
       return q(blobBaseFee(h.excessBlobGas ?? 0n, blobScheduleAt(spec.config, fork, h.timestamp)));
     }),
     eth_feeHistory: (p) => {
