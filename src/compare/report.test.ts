@@ -50,6 +50,25 @@ describe("formatReport", () => {
     expect(text.includes("\x1b[")).toBe(false);
   });
 
+  it("shows the storage and memory the diverging step sees, when the traces record them", async () => {
+    const at = { op: 0x55, opName: "SSTORE", memSize: 64, memory: `${"00".repeat(31)}2a${"00".repeat(32)}` };
+    const a = [
+      step(0, 100),
+      step(4, 94, { ...at, gasCost: 20000, storage: { "0x0": "0x1", "0x5": "0x2a" } }),
+    ];
+    const b = [step(0, 100), step(4, 94, { ...at, gasCost: 2900, storage: { "0x0": "0x1" } })];
+    const text = formatReport(await compareTraces(once(a), once(b)));
+    const lines = text.split("\n");
+    const i = lines.indexOf("state seen at step 2:");
+    expect(i, text).toBeGreaterThan(0);
+    expect(lines.slice(i + 1, i + 5)).toEqual([
+      "  storage  A 0x0=0x1 0x5=0x2a",
+      "           B 0x0=0x1",
+      `  memory   A 64 bytes: 0x${"00".repeat(31)}2a${"00".repeat(32)}`,
+      `           B 64 bytes: 0x${"00".repeat(31)}2a${"00".repeat(32)}`,
+    ]);
+  });
+
   it("colours the differing cells only when asked", async () => {
     const text = formatReport(await diverged(), { color: true });
     expect(text).toContain("\x1b[1;31m20000*\x1b[0m 1");

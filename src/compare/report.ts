@@ -135,6 +135,38 @@ function fieldLines(fields: FieldDiff[]): string[] {
   return out;
 }
 
+const MAX_SLOTS = 8;
+
+function storageText(s: Step | null): string {
+  const entries = Object.entries(s?.storage ?? {});
+  if (entries.length === 0) return "(none recorded)";
+  const shown = entries.slice(0, MAX_SLOTS).map(([k, v]) => `${k}=${v}`);
+  return entries.length > MAX_SLOTS ? `${shown.join(" ")} …(${entries.length} slots)` : shown.join(" ");
+}
+
+function memoryText(s: Step | null): string {
+  if (s === null) return "-";
+  const size = s.memSize ?? (s.memory === undefined ? undefined : s.memory.length / 2);
+  if (size === undefined) return "(not recorded)";
+  if (s.memory === undefined) return `${size} bytes`;
+  const hex = s.memory.length > 256 ? `${s.memory.slice(0, 128)}…${s.memory.slice(-128)}` : s.memory;
+  return `${size} bytes${s.memory === "" ? "" : `: 0x${hex}`}`;
+}
+
+/**
+ * The storage slots (as the struct logger records them: those the frame touched so far)
+ * and the memory at the diverging step, when either side's trace has them.
+ */
+function stateLines(a: Step | null, b: Step | null): string[] {
+  const out: string[] = [];
+  const has = (f: (s: Step) => boolean) => [a, b].some((s) => s !== null && f(s));
+  if (has((s) => s.storage !== undefined))
+    out.push(`  storage  A ${storageText(a)}`, `           B ${storageText(b)}`);
+  if (has((s) => s.memory !== undefined || s.memSize !== undefined))
+    out.push(`  memory   A ${memoryText(a)}`, `           B ${memoryText(b)}`);
+  return out;
+}
+
 function short(v: FieldValue): string {
   const s = showValue(v);
   return s.length > 400 ? `${s.slice(0, 400)}… (${s.length} characters)` : s;
@@ -187,6 +219,8 @@ export function formatReport(r: DiffResult, opts: ReportOptions = {}): string {
       const la = d.a?.line;
       const lb = d.b?.line;
       if (la !== undefined && lb !== undefined) out.push(`  lines: A ${la}, B ${lb}`);
+      const seen = stateLines(d.a, d.b);
+      if (seen.length > 0) out.push("", `state seen at step ${count(d.step)}:`, ...seen);
     } else if (d.kind === "summary") {
       out.push("", `results after ${count(d.step)} equal steps:`);
       out.push(summaryLines(d.summaries?.a ?? null, "A"), summaryLines(d.summaries?.b ?? null, "B"));
