@@ -606,7 +606,6 @@ function rangeLogs(env: RpcEnv, from: bigint, to: bigint, filter: LogFilter): Js
   return out;
 }
 
-/** A filter's block bound: a number, 0 for earliest, undefined for latest/pending/safe/finalized. */
 /**
  * go-ethereum's SubscribeLogs and GetLogs: a "pending" fromBlock or toBlock is refused
  * (pending logs are no longer served), for eth_getLogs, eth_newFilter and logs subscriptions.
@@ -617,6 +616,34 @@ function refusePendingLogs(c: Json): void {
   }
 }
 
+/**
+ * go-ethereum's SubscribeLogs, behind eth_newFilter and eth_subscribe("logs"): after the
+ * pending refusal, only latest..latest, n..m with n <= m, and n..latest are followed, with
+ * "earliest" as fromBlock standing for block 0. Anything else (fromBlock after toBlock, a
+ * "latest" start with a numbered end, "safe"/"finalized", an "earliest" end) is "invalid
+ * block range params" (-32602). An absent bound is "latest".
+ */
+function checkSubscribeRange(c: Json): void {
+  refusePendingLogs(c);
+  const bound = (k: "fromBlock" | "toBlock"): bigint | "latest" | null => {
+    const v = c[k];
+    if (v === undefined || v === null) return "latest";
+    const ref = param([v], 0, (x) => readBlockNumber(x, k));
+    if ("number" in ref) return ref.number;
+    const tag = (ref as { tag: string }).tag;
+    if (tag === "latest") return "latest";
+    if (tag === "earliest" && k === "fromBlock") return 0n;
+    return null;
+  };
+  const from = bound("fromBlock");
+  const to = bound("toBlock");
+  const ok =
+    (from === "latest" && to === "latest") ||
+    (typeof from === "bigint" && (to === "latest" || (typeof to === "bigint" && to >= from)));
+  if (!ok) throw new RpcError(INVALID_PARAMS, "invalid block range params");
+}
+
+/** A filter's block bound (checked by checkSubscribeRange): a number, 0 for earliest, undefined for latest. */
 function filterBound(v: unknown, what: string): bigint | undefined {
   if (v === undefined || v === null) return undefined;
   const ref = param([v], 0, (x) => readBlockNumber(x, what));
@@ -641,7 +668,7 @@ function readFilterCriteria(p: unknown[]): LogCriteria {
     }
     return { filter, blockHash: param([c.blockHash], 0, readHash) };
   }
-  refusePendingLogs(c);
+  checkSubscribeRange(c);
   const out: LogCriteria = { filter };
   const from = filterBound(c.fromBlock, "fromBlock");
   const to = filterBound(c.toBlock, "toBlock");
@@ -886,7 +913,7 @@ export function ethNamespace(env: RpcEnv): Namespace {
         if (typeof raw !== "object" || Array.isArray(raw))
           throw new RpcError(INVALID_PARAMS, "invalid argument 1: expected a filter object");
         const filter = param([raw], 0, (v) => readLogFilterCriteria(v as Json, ""));
-        refusePendingLogs(raw as Json);
+        checkSubscribeRange(raw as Json);
         return subs.subscribe((notify) => {
           const fn = (b: StoredBlock) => {
             for (const l of blockLogs(b, filter)) notify(l);
@@ -923,11 +950,7 @@ export function ethNamespace(env: RpcEnv): Namespace {
     eth_capabilities: none(() => ethCapabilities(node)),
     eth_newFilter: (p) => {
       args(p, 1, 1);
-      const crit = readFilterCriteria(p);
-      if (crit.to !== undefined && (crit.from === undefined || crit.from > crit.to)) {
-        throw serverError("invalid from and to block combination");
-      }
-      return filters.newLogFilter(crit);
+      return filters.newLogFilter(readFilterCriteria(p));
     },
     eth_newBlockFilter: none(() => filters.newBlockFilter()),
     eth_newPendingTransactionFilter: (p) => {

@@ -83,8 +83,47 @@ describe("polling filters", () => {
       message: "filter not found",
     });
     await expect(call("eth_newFilter", { fromBlock: "0x5", toBlock: "0x2" })).rejects.toMatchObject({
-      message: "invalid from and to block combination",
+      code: -32602,
+      message: "invalid block range params",
     });
+  });
+
+  it("checks the block range as go-ethereum's SubscribeLogs, for filters and subscriptions", async () => {
+    const refused = { code: -32602, message: "invalid block range params" };
+    const ctx = {
+      transport: "ws" as const,
+      subscriptions: { subscribe: () => "0x01", unsubscribe: () => true },
+    };
+    // Only latest..latest, n..m with n <= m and n..latest are followed; earliest stands for block 0.
+    for (const crit of [
+      { fromBlock: "0x5", toBlock: "0x2" },
+      { fromBlock: "latest", toBlock: "0x1" },
+      { toBlock: "0x1" },
+      { fromBlock: "safe" },
+      { fromBlock: "finalized" },
+      { toBlock: "safe" },
+      { fromBlock: "0x1", toBlock: "finalized" },
+      { toBlock: "earliest" },
+    ]) {
+      await expect(call("eth_newFilter", crit), JSON.stringify(crit)).rejects.toMatchObject(refused);
+      await expect(
+        rpc.call("eth_subscribe", ["logs", crit], ctx),
+        JSON.stringify(crit),
+      ).rejects.toMatchObject(refused);
+    }
+    for (const crit of [
+      {},
+      { fromBlock: "latest", toBlock: "latest" },
+      { fromBlock: "0x2", toBlock: "0x2" },
+      { fromBlock: "0x1" },
+      { fromBlock: "earliest", toBlock: "latest" },
+      { fromBlock: "earliest", toBlock: "0x3" },
+    ]) {
+      const id = (await call("eth_newFilter", crit)) as string;
+      expect(id, JSON.stringify(crit)).toMatch(/^0x[0-9a-f]+$/);
+      await call("eth_uninstallFilter", id);
+      expect(await rpc.call("eth_subscribe", ["logs", crit], ctx)).toBe("0x01");
+    }
   });
 
   it("refuses pending logs, as go-ethereum's SubscribeLogs does for filters and subscriptions", async () => {

@@ -28,7 +28,7 @@ export interface LogCriteria {
   filter: LogFilter;
   /** Single-block filter (eth_getFilterLogs only; changes come from new blocks anyway). */
   blockHash?: string;
-  /** Bounds by number; undefined: unbounded ("latest"/"pending" at that end). */
+  /** Bounds by number; undefined: "latest" at that end (eth.ts checkSubscribeRange refuses the rest). */
   from?: bigint;
   to?: bigint;
 }
