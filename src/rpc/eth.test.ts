@@ -298,6 +298,14 @@ describe("fees", () => {
     expect(e.message).toBe("invalid reward percentile: #0:60 >= #1:50");
   });
 
+  it("answers eth_feeHistory with blockCount 0 as go-ethereum: no data, before checking percentiles or the block", async () => {
+    const empty = '{"oldestBlock":"0x0","gasUsedRatio":null}';
+    expect(JSON.stringify(await call("eth_feeHistory", "0x0", "latest", [50]))).toBe(empty);
+    expect(JSON.stringify(await call("eth_feeHistory", 0, "latest"))).toBe(empty);
+    expect(JSON.stringify(await call("eth_feeHistory", "0x0", "latest", [60, 50]))).toBe(empty);
+    expect(JSON.stringify(await call("eth_feeHistory", "0x0", "0xffffff", []))).toBe(empty);
+  });
+
   it("has no blob base fee before Cancun (null, as go-ethereum without excessBlobGas)", async () => {
     const london = new DevNode({
       genesis: parseGenesis({

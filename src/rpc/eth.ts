@@ -196,6 +196,11 @@ function feeHistory(env: RpcEnv, countArg: unknown, newestArg: unknown, pctArg: 
       throw new RpcError(INVALID_PARAMS, "invalid argument 2: expected an array of numbers");
     }
     percentiles = pctArg as number[];
+  }
+  // go-ethereum's oracle answers no blocks with no data (oldestBlock 0, gasUsedRatio null,
+  // the other keys omitted), before it looks at the percentiles or the newest block.
+  if (count === 0) return { oldestBlock: "0x0", gasUsedRatio: null };
+  if (percentiles !== undefined) {
     for (let i = 0; i < percentiles.length; i++) {
       const p = percentiles[i]!;
       if (p < 0 || p > 100) throw serverError(`invalid reward percentile: ${p}`);
