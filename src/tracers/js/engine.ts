@@ -40,7 +40,14 @@ import { DEFAULT_TRACE_TIMEOUT_MS } from "../trace.js";
 import { type Tracer, type TracerContext, TracerError } from "../types.js";
 import { BIGINT_JS } from "./bigint.js";
 import { CTX_KIND, PRELUDE_JS, SLOT, SLOT_COUNT } from "./prelude.js";
-import { currentModule, type RawAccess, rawAccess, retireModule } from "./sandbox.js";
+import {
+  currentModule,
+  type InterruptCounter,
+  interruptCounter,
+  type RawAccess,
+  rawAccess,
+  retireModule,
+} from "./sandbox.js";
 
 export interface JsSandboxLimits {
   /** Heap cap of one tracer's QuickJS runtime, in bytes. */
@@ -79,6 +86,16 @@ export function jsSandboxLimits(): JsSandboxLimits {
 
 /** Opcode names as go-ethereum prints them, for `log.op.toString()` and `frame.getType()`. */
 const OP_NAMES = Array.from({ length: 256 }, (_, i) => opcodeName(i)).join(",");
+
+/**
+ * How often the deadline is checked inside the sandbox, counted in QuickJS polls (one per
+ * function call or backward jump): the first check of each call after FIRST_CHECK_POLLS,
+ * then at most every CHECK_INTERVAL_MS at the pace measured, and never more seldom than
+ * QuickJS's own 10,000.
+ */
+const FIRST_CHECK_POLLS = 64;
+const CHECK_INTERVAL_MS = 2;
+const MAX_CHECK_POLLS = 10_000;
 
 /** go-ethereum's limit on zero padding when a tracer slices past the end of memory. */
 const MEMORY_PAD_LIMIT = 1024 * 1024;
@@ -121,6 +138,11 @@ export class JsTracer implements Tracer {
   private callSeq = 0;
   private seenSeq = -1;
   private callStart = 0;
+  /** QuickJS's interrupt counter, steered so the deadline is checked often enough; or null. */
+  private counter: InterruptCounter | null = null;
+  /** Polls allowed since the last interrupt check, and when that check was. */
+  private pollBudget = FIRST_CHECK_POLLS;
+  private lastCheck = 0;
   private timedOut = false;
   /** An interrupt raised by a helper or host function (ends the trace even if caught). */
   private pending: string | null = null;
@@ -160,6 +182,7 @@ export class JsTracer implements Tracer {
       this.rt.setMaxStackSize(limits.maxStackSize);
       this.rt.setInterruptHandler(() => this.shouldInterrupt());
       this.vm = this.rt.newContext();
+      this.counter = interruptCounter(this.module, this.vm);
     } catch (e) {
       this.rt.dispose();
       throw e;
@@ -236,7 +259,7 @@ export class JsTracer implements Tracer {
 
   /** Evaluates global code; a compile or run error becomes a TracerError. */
   private evalOrThrow(code: string, file: string): QuickJSHandle {
-    this.callSeq++;
+    this.beginCall();
     return this.unwrap(this.vm.evalCode(code, file, { type: "global" }), null);
   }
 
@@ -433,11 +456,32 @@ export class JsTracer implements Tracer {
 
   // ---- calls into the sandbox ---------------------------------------------------------
 
+  /** Starts a call into the sandbox: a new per-call time limit, an early first check. */
+  private beginCall(): void {
+    this.callSeq++;
+    if (this.counter !== null) {
+      this.pollBudget = FIRST_CHECK_POLLS;
+      this.counter.set(FIRST_CHECK_POLLS);
+    }
+  }
+
   private shouldInterrupt(): boolean {
     const now = performance.now();
     if (this.seenSeq !== this.callSeq) {
       this.seenSeq = this.callSeq;
       this.callStart = now;
+    } else if (this.counter !== null) {
+      // Ask again after as many polls as fit in CHECK_INTERVAL_MS at the pace just seen:
+      // every poll when each one is slow, QuickJS's own 10,000 when they are cheap.
+      const perPoll = (now - this.lastCheck) / this.pollBudget;
+      this.pollBudget =
+        perPoll > 0
+          ? Math.max(1, Math.min(MAX_CHECK_POLLS, Math.floor(CHECK_INTERVAL_MS / perPoll)))
+          : MAX_CHECK_POLLS;
+    }
+    if (this.counter !== null) {
+      this.lastCheck = now;
+      this.counter.set(this.pollBudget);
     }
     if (now > this.deadline || now - this.callStart > this.perCallLimit) {
       this.timedOut = true;
@@ -449,7 +493,7 @@ export class JsTracer implements Tracer {
   /** Calls an internal entry point with no arguments; failures end the trace. */
   private invoke(key: string, where: string): void {
     const entry = this.entries.get(key) as Entry;
-    this.callSeq++;
+    this.beginCall();
     let error: QuickJSHandle | null;
     try {
       if (this.raw !== null) {
@@ -483,7 +527,7 @@ export class JsTracer implements Tracer {
 
   /** Calls an entry point with arguments through the public API (rare events). */
   private callWith(key: string, where: string, args: QuickJSHandle[]): QuickJSHandle {
-    this.callSeq++;
+    this.beginCall();
     let r: ReturnType<QuickJSContext["callFunction"]>;
     try {
       r = this.vm.callFunction(this.entry(key), this.vm.undefined, args);

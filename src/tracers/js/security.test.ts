@@ -81,6 +81,18 @@ describe("JavaScript tracer sandbox", () => {
     stillWorks();
   });
 
+  it("stops a loop whose every iteration is slow at the trace timeout, not 10,000 iterations later", () => {
+    // Each iteration is one backward jump around a join of 200,000 elements (milliseconds
+    // each): QuickJS alone would first ask the interrupt handler after about 5,000 of them.
+    const r = trace(
+      "{step: function() {}, fault: function() {}, result: function() { for (;;) new Array(200000).join('x'); }}",
+      "300ms",
+    );
+    expect(r.error).toMatch(/^execution timeout at result .*in server-side tracer function 'result'$/);
+    expect(r.ms).toBeLessThan(3000);
+    stillWorks();
+  });
+
   it("stops endless loops in result() and while the tracer is being built", () => {
     expect(
       trace("{step: function() {}, fault: function() {}, result: function() { for (;;) {} }}", "300ms").error,
