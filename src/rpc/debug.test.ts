@@ -194,6 +194,18 @@ describe("debug_traceCall txIndex", () => {
   });
 });
 
+describe("debug_traceCall block", () => {
+  it("refuses pending, as go-ethereum's TraceCall (block and state overrides serve future transactions)", async () => {
+    for (const block of ["pending", { blockNumber: "pending" }]) {
+      const err = await rpcError("debug_traceCall", { to: STORE }, block);
+      expect(err).toMatchObject({ code: -32000, message: "tracing on top of pending is not supported" });
+    }
+    expect(await call("debug_traceCall", { to: STORE }, "latest", { tracer: "callTracer" })).toMatchObject({
+      to: STORE.toLowerCase(),
+    });
+  });
+});
+
 describe("debug_traceChain", () => {
   it("needs a transport with notifications", async () => {
     const err = await rpcError("debug_subscribe", "traceChain", "0x0", "0x2");

@@ -559,7 +559,12 @@ export function debugNamespace(env: RpcEnv): Namespace {
     debug_traceCall: (p) => {
       args(p, 3, 1);
       const a = param(p, 0, readCallArgs);
-      const block = resolveBlock(node, optParam(p, 1, readBlockRef, { tag: "latest" }));
+      const ref = optParam(p, 1, readBlockRef, { tag: "latest" });
+      // As go-ethereum's TraceCall: calls on top of the next block are traced with block and
+      // state overrides instead.
+      if ("tag" in ref && ref.tag === "pending")
+        throw serverError("tracing on top of pending is not supported");
+      const block = resolveBlock(node, ref);
       const c = cfg(p, 2, true);
       const prepared = prepareCall(node, {
         args: a,
