@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { encodeBlock } from "../chain/block.js";
 import { devAccounts, devGenesisJson } from "../node/devchain.js";
 import { parseGenesis } from "../node/genesis.js";
 import { DevNode } from "../node/node.js";
@@ -151,10 +152,43 @@ describe("sonde export / import", () => {
   it("refuses a file from another chain with a hint", async () => {
     const file = join(tmp(), "chain.rlp");
     await run(exportCommand, "--datadir", src, file, "1", "2");
-    const dst = tmp(); // a new development genesis (another timestamp)
+    const dst = tmp();
+    openChain(dst, chainGenesis(dst, undefined, {})).close(); // a development chain with another genesis
     const r = await run(importCommand, "--datadir", dst, file);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/block 1 .* is invalid: parent 0x[0-9a-f]{64} of block 1 is unknown; .*--genesis/);
+  });
+
+  it("into an empty datadir, asks for the source's dev-genesis.json when the file does not start at block 0", async () => {
+    const dir = tmp();
+    const file = join(dir, "chain.rlp");
+    await run(exportCommand, "--datadir", src, file, "1", "3");
+    const dst = join(tmp(), "new");
+    await expect(run(importCommand, "--datadir", dst, file)).rejects.toThrow(
+      `${file} starts at block 1, and ${dst} has no dev-genesis.json: pass the genesis of the chain it was exported from, --genesis <source datadir>/dev-genesis.json for a chain kept by \`sonde node --datadir\` (or that chain's genesis.json)`,
+    );
+    // Nothing was written: the advice works in the same datadir.
+    expect(existsSync(dst)).toBe(false);
+    const ok = await run(importCommand, "--datadir", dst, "--genesis", join(src, "dev-genesis.json"), file);
+    expect(ok.err).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/imported 3 blocks \(0 already known\)/);
+    // A range that starts later also needs the blocks before it.
+    const later = join(dir, "later.rlp");
+    await run(exportCommand, "--datadir", src, later, "3", "4");
+    await expect(run(importCommand, "--datadir", join(tmp(), "new"), later)).rejects.toThrow(
+      /starts at block 3, and .* has no dev-genesis\.json: pass .*--genesis <source datadir>\/dev-genesis\.json .*; blocks 1\.\.2 are to be imported before it$/,
+    );
+
+    // A genesis block that is not a development genesis: the same advice, nothing written.
+    const other = parseGenesis({ ...devGenesisJson({ timestamp: 1_700_000_000n }), extraData: "0x01" });
+    const foreign = join(dir, "foreign.rlp");
+    writeFileSync(foreign, encodeBlock(other.block));
+    const dst2 = join(tmp(), "new");
+    await expect(run(importCommand, "--datadir", dst2, foreign)).rejects.toThrow(
+      `${foreign} starts with a genesis block that is not the development chain's, and ${dst2} has no dev-genesis.json: pass the genesis of the chain it was exported from, --genesis <source datadir>/dev-genesis.json for a chain kept by \`sonde node --datadir\` (or that chain's genesis.json)`,
+    );
+    expect(existsSync(dst2)).toBe(false);
   });
 
   it("says in --help that proof-of-work seals are not verified", async () => {

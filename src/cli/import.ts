@@ -39,7 +39,9 @@ options:
   --genesis FILE   go-ethereum genesis.json of the chain. Default: the development chain;
                    its genesis is kept in DIR/dev-genesis.json as \`sonde node\` keeps it.
                    Into an empty DIR, a file starting with the development chain's genesis
-                   block recreates that genesis (it only differs by its timestamp).
+                   block recreates that genesis (it only differs by its timestamp);
+                   other files need --genesis there: a range exported from
+                   \`sonde node --datadir SRC\` takes --genesis SRC/dev-genesis.json.
   --gcmode MODE    for a new DIR: full (default, as \`sonde node\`) or archive
 
 Progress (blocks, blocks/s) is printed every few seconds on long files.`;
@@ -60,14 +62,16 @@ function loadGenesisFile(file: string, opt: string): Genesis {
 /**
  * The genesis of the chain in `datadir`: `genesisFile` when given, else the development
  * genesis kept in DIR/dev-genesis.json. Without one (a new DIR), `create` decides: it is
- * given a block 0 from an import file when there is one (the development genesis with
- * that block's timestamp is used when its hash matches), else a new development genesis
- * is written, as `sonde node` would; without `create`, an error names the missing file.
+ * given the first block of the import `file` when there is one, which must be a
+ * development genesis block (the development genesis with that block's timestamp is then
+ * used), else nothing is written and an error asks for --genesis; without a first block a
+ * new development genesis is written, as `sonde node` would. Without `create`, an error
+ * names the missing file.
  */
 export function chainGenesis(
   datadir: string,
   genesisFile: string | undefined,
-  create?: { firstBlock?: Block },
+  create?: { firstBlock?: Block; file?: string },
 ): Genesis {
   if (genesisFile !== undefined) return loadGenesisFile(genesisFile, "--genesis");
   const file = join(datadir, "dev-genesis.json");
@@ -79,10 +83,25 @@ export function chainGenesis(
   }
   let json = devGenesisJson();
   const first = create.firstBlock;
-  if (first !== undefined && first.header.number === 0n) {
+  if (first !== undefined) {
+    // A new development genesis cannot be the parent of exported blocks (its timestamp is
+    // now): without the chain's genesis, refuse before anything is written to DIR, so that
+    // the same command with --genesis works.
+    const name = create.file ?? "the first file";
+    const advice = `and ${datadir} has no dev-genesis.json: pass the genesis of the chain it was exported from, --genesis <source datadir>/dev-genesis.json for a chain kept by \`sonde node --datadir\` (or that chain's genesis.json)`;
+    const n = first.header.number;
+    if (n !== 0n) {
+      const before = n > 1n ? `; blocks ${n === 2n ? "1" : `1..${n - 1n}`} are to be imported before it` : "";
+      throw new InvalidInputError(`${name} starts at block ${n}, ${advice}${before}`);
+    }
     const candidate = devGenesisJson({ timestamp: first.header.timestamp, gasLimit: first.header.gasLimit });
     const g = parseGenesis(candidate);
-    if (bytesToHex(headerHash(g.block.header)) === bytesToHex(headerHash(first.header))) json = candidate;
+    if (bytesToHex(headerHash(g.block.header)) !== bytesToHex(headerHash(first.header))) {
+      throw new InvalidInputError(
+        `${name} starts with a genesis block that is not the development chain's, ${advice}`,
+      );
+    }
+    json = candidate;
   }
   mkdirSync(datadir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
@@ -252,7 +271,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   const genesis = chainGenesis(
     datadir,
     options.genesis as string | undefined,
-    firstBlock === undefined ? {} : { firstBlock },
+    firstBlock === undefined ? {} : { firstBlock, file: positionals[0]! },
   );
   const chain = openChain(datadir, genesis, gc as GcMode | undefined);
   const started = Date.now();
