@@ -247,6 +247,35 @@ describe("sonde diff --a/--b options", async () => {
     expect(m.target).toEqual({ tx: `0x${"ab".repeat(32)}` });
   });
 
+  it("reads --rpc-timeout for both sides, and a per-side timeout from --config", () => {
+    const m = sources([
+      "--a",
+      "http://x:1",
+      "--b",
+      "local:http://y:1",
+      "--block",
+      "1",
+      "--rpc-timeout",
+      "10s",
+    ]);
+    expect(m.a.timeoutMs).toBe(10_000);
+    expect(m.b.timeoutMs).toBe(10_000);
+    const cfg = file("timeouts.json", [
+      JSON.stringify({ a: { url: "http://a:1", timeout: "2s" }, b: { url: "http://b:1" } }),
+    ]);
+    const c = sources(["--config", cfg, "--block", "1"]);
+    expect(c.a.timeoutMs).toBe(2000);
+    expect(c.b.timeoutMs).toBeUndefined();
+    expect(sources(["--config", cfg, "--block", "1", "--rpc-timeout", "500ms"]).a.timeoutMs).toBe(500);
+    expect(() =>
+      parseDiffOptions(["--a", "http://x:1", "--b", "http://y:1", "--block", "1", "--rpc-timeout", "x"]),
+    ).toThrow(/--rpc-timeout: expected a duration above zero/);
+    const bad = file("bad-timeout.json", [JSON.stringify({ a: { url: "http://a:1", timeout: 5 } })]);
+    expect(() => parseDiffOptions(["--config", bad, "--b", "http://b:1", "--block", "1"])).toThrow(
+      /a\.timeout must be a duration string/,
+    );
+  });
+
   it("names what is wrong", () => {
     expect(() => parseDiffOptions(["--a", "http://x:1", "--b", "http://y:1"])).toThrow(
       /one of --block N or --tx HASH/,
@@ -262,6 +291,49 @@ describe("sonde diff --a/--b options", async () => {
       parseDiffOptions(["--a", "http://x:1", "--b", "http://y:1", "--block", "1", "--b-header", "nonsense"]),
     ).toThrow(/--b-header: expected "Name: value"/);
   });
+
+  it("--rpc-timeout bounds the wait on an endpoint that never answers, and each retry is reported", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer(() => {
+      /* accepts, never answers */
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const { spawn } = await import("node:child_process");
+      const run = (...args: string[]) =>
+        new Promise<{ code: number | null; err: string; ms: number }>((resolve) => {
+          const t0 = Date.now();
+          const p = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+          let err = "";
+          p.stderr.on("data", (d) => {
+            err += String(d);
+          });
+          p.on("close", (code) => resolve({ code, err, ms: Date.now() - t0 }));
+        });
+      const [d, r] = await Promise.all([
+        run("diff", "--a", url, "--b", url, "--block", "1", "--rpc-timeout", "100ms"),
+        run("replay", `0x${"ab".repeat(32)}`, "--rpc", url, "--rpc-timeout", "100ms"),
+      ]);
+      for (const [x, cmd] of [
+        [d, "diff"],
+        [r, "replay"],
+      ] as const) {
+        expect(x.ms).toBeLessThan(30_000);
+        expect(x.err).toMatch(
+          new RegExp(
+            `^sonde ${cmd}: retrying .+ on http://127\\.0\\.0\\.1:\\d+ after a timeout \\(no answer within 0\\.1 s\\) \\(attempt 2 of 5\\)$`,
+            "m",
+          ),
+        );
+        expect(x.err).toMatch(/\(attempt 5 of 5\)$/m);
+        expect(x.err).toMatch(/no answer within 0\.1 s \(gave up after 5 attempts\)/);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  }, 60_000);
 
   it("an unreachable endpoint is an error naming it (exit 2)", () => {
     const r = sonde("diff", "--a", "http://127.0.0.1:9", "--b", "http://127.0.0.1:9", "--block", "1");

@@ -35,13 +35,14 @@ import {
 import { InvalidInputError } from "../errors.js";
 import { type Fork, findFork } from "../evm/forks.js";
 import { parseBigInt } from "../primitives/hex.js";
-import { RpcClient } from "../remote/rpc-client.js";
+import { RpcClient, type RpcClientOptions } from "../remote/rpc-client.js";
 import { parseArgs } from "./args.js";
-import { readHeader, takeHeaders } from "./replay.js";
+import { parseRpcTimeout, readHeader, takeHeaders } from "./replay.js";
 
 const HELP = `usage: sonde diff --a SOURCE --b SOURCE (--block N | --tx HASH) [--json] [--memory]
                   [--header 'K: V'] [--a-header 'K: V'] [--b-header 'K: V'] [--config FILE]
-                  [--fork NAME] [--chain NAME] [--context K] [--fields LIST] [--progress]
+                  [--fork NAME] [--chain NAME] [--rpc-timeout DURATION] [--context K]
+                  [--fields LIST] [--progress]
        sonde diff --traces A B [--json] [--context K] [--fields LIST] [--ignore LIST]
                   [--progress] [--stats]
 
@@ -65,8 +66,13 @@ modes:
                   (anvil/reth's tracers) are normalised and listed in the report.
   --header 'K: V' an HTTP header for both sides (repeatable); --a-header / --b-header for
                   one side (e.g. --b-header 'Authorization: Bearer …')
-  --config FILE   JSON naming both sides: {"a": {"url": …, "headers": {…}}, "b": {…}}
-                  (--a/--b and header options given as well take precedence)
+  --config FILE   JSON naming both sides: {"a": {"url": …, "headers": {…},
+                  "timeout": "10s"}, "b": {…}} (--a/--b, header options and
+                  --rpc-timeout given as well take precedence)
+  --rpc-timeout DURATION
+                  time allowed for each request to either side (Go duration: 10s,
+                  500ms, 1m; default 30s); a request that times out or fails
+                  transiently is retried up to 4 times, each retry reported on stderr
   --fork NAME, --chain NAME
                   for local: sources, the fork rules or known chain (as sonde replay)
   --memory        record memory in the opcode traces (large)
@@ -103,6 +109,8 @@ export interface SourceSpec {
   /** An endpoint URL, or local:URL. */
   url: string;
   headers: Record<string, string>;
+  /** Time allowed for each request (--rpc-timeout, or the side's "timeout" in --config), in ms. */
+  timeoutMs?: number;
 }
 
 /** How the two sides are obtained. */
@@ -130,7 +138,7 @@ export interface DiffOptions {
 const MODES_TEXT =
   "--a SOURCE --b SOURCE with --block N or --tx HASH (two executions), or --traces A B (two trace files)";
 
-/** The sides named by --config FILE: {"a": {"url", "headers"}, "b": {…}}. */
+/** The sides named by --config FILE: {"a": {"url", "headers", "timeout"}, "b": {…}}. */
 function readConfig(file: string): { a?: Partial<SourceSpec>; b?: Partial<SourceSpec> } {
   let json: unknown;
   try {
@@ -164,6 +172,13 @@ function readConfig(file: string): { a?: Partial<SourceSpec>; b?: Partial<Source
         h[name] = value;
       }
       spec.headers = h;
+    }
+    if (o.timeout !== undefined) {
+      if (typeof o.timeout !== "string")
+        throw new InvalidInputError(
+          `--config ${file}: ${side}.timeout must be a duration string such as "10s"`,
+        );
+      spec.timeoutMs = parseRpcTimeout(o.timeout, `--config ${file}: ${side}.timeout`);
     }
     out[side] = spec;
   }
@@ -237,6 +252,7 @@ export function parseDiffOptions(argv: string[]): DiffOptions | "help" {
     config: "string",
     fork: "string",
     chain: "string",
+    "rpc-timeout": "string",
     memory: "boolean",
     traces: "boolean",
     json: "boolean",
@@ -261,12 +277,17 @@ export function parseDiffOptions(argv: string[]): DiffOptions | "help" {
   } else if (options.a !== undefined || options.b !== undefined || options.config !== undefined) {
     if (positionals.length > 0) throw new InvalidInputError(`unexpected argument "${positionals[0]}"`);
     const cfg = typeof options.config === "string" ? readConfig(options.config) : {};
+    const rpcTimeout =
+      typeof options["rpc-timeout"] === "string" ? parseRpcTimeout(options["rpc-timeout"]) : undefined;
     const side = (k: "a" | "b", extra: Record<string, string>): SourceSpec => {
       const url = (options[k] as string | undefined) ?? cfg[k]?.url;
       if (url === undefined)
         throw new InvalidInputError(`--${k}: no source given (an endpoint URL or local:URL)`);
       checkSourceUrl(url, `--${k}`);
-      return { url, headers: { ...cfg[k]?.headers, ...both.headers, ...extra } };
+      const spec: SourceSpec = { url, headers: { ...cfg[k]?.headers, ...both.headers, ...extra } };
+      const timeoutMs = rpcTimeout ?? cfg[k]?.timeoutMs;
+      if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;
+      return spec;
     };
     const target: { block?: bigint; tx?: string } = {};
     if (typeof options.block === "string") target.block = parseBigInt(options.block, "--block");
@@ -383,14 +404,19 @@ export async function diffCommand(argv: string[]): Promise<number> {
 }
 
 function sourceOf(spec: SourceSpec, label: string, mode: Extract<DiffMode, { kind: "sources" }>): DiffSource {
+  const clientOpts: RpcClientOptions = {
+    headers: spec.headers,
+    ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+    onRetry: (r) => process.stderr.write(`${isatty(2) ? "\r\x1b[K" : ""}sonde diff: ${r.message}\n`),
+  };
   if (spec.url.startsWith("local:")) {
     const url = spec.url.slice("local:".length);
-    return new LocalSource(label, new RpcClient(url, { headers: spec.headers }), {
+    return new LocalSource(label, new RpcClient(url, clientOpts), {
       ...(mode.fork === undefined ? {} : { fork: mode.fork }),
       ...(mode.chain === undefined ? {} : { chain: mode.chain }),
     });
   }
-  return new RpcSource(label, new RpcClient(spec.url, { headers: spec.headers }), { headers: spec.headers });
+  return new RpcSource(label, new RpcClient(spec.url, clientOpts), { headers: spec.headers });
 }
 
 /** `sonde diff --a … --b …`: the comparison ladder over two sources. */

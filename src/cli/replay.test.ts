@@ -59,6 +59,19 @@ describe("parseReplayOptions", () => {
     });
   });
 
+  it("reads --rpc-timeout as a Go duration and refuses anything else", () => {
+    const o = parseReplayOptions([HASH, "--rpc", "http://x", "--rpc-timeout", "1m30s"], {});
+    expect(o).toMatchObject({ rpcTimeoutMs: 90_000 });
+    expect(parseReplayOptions([HASH, "--rpc", "http://x", "--rpc-timeout", "500ms"], {})).toMatchObject({
+      rpcTimeoutMs: 500,
+    });
+    for (const bad of ["10", "0", "soon"]) {
+      expect(() => parseReplayOptions([HASH, "--rpc", "http://x", "--rpc-timeout", bad], {})).toThrow(
+        `--rpc-timeout: expected a duration above zero such as 10s or 500ms, got "${bad}"`,
+      );
+    }
+  });
+
   it("names what is wrong", () => {
     const p =
       (...args: string[]) =>

@@ -18,6 +18,7 @@ import { type Fork, findFork, forkName, LATEST_FORK } from "../evm/forks.js";
 import { parseBigInt } from "../primitives/hex.js";
 import { isCallFrame, renderCallTree } from "../remote/pretty.js";
 import type { ReplayedTx, ReplayOptions, ReplayReport } from "../remote/replay.js";
+import { parseDuration } from "../tracers/trace.js";
 import type { TraceConfig } from "../tracers/types.js";
 import { parseArgs } from "./args.js";
 
@@ -36,6 +37,10 @@ options:
                           name or JavaScript tracer code
   --tracer-config JSON    the tracer's options (go-ethereum's tracerConfig object)
   --timeout DURATION      the tracer's time limit per transaction (default 5s)
+  --rpc-timeout DURATION  time allowed for each request to the endpoint (Go duration:
+                          10s, 500ms, 1m; default 30s); a request that times out or
+                          fails transiently is retried up to 4 times, each retry
+                          reported on stderr
   --json                  print the tracer's JSON instead of the call tree
                           (for --block: [{txHash, result}] as debug_traceBlock)
   --fork NAME             run under this fork's rules whatever the chain says
@@ -50,6 +55,7 @@ const SPEC = {
   tracer: "string",
   "tracer-config": "string",
   timeout: "string",
+  "rpc-timeout": "string",
   json: "boolean",
   fork: "string",
   chain: "string",
@@ -67,6 +73,23 @@ export interface ReplayCliOptions {
   quiet: boolean;
   fork?: Fork;
   chain?: string;
+  /** --rpc-timeout in milliseconds. */
+  rpcTimeoutMs?: number;
+}
+
+/** A --rpc-timeout value (a Go duration above zero) in milliseconds. */
+export function parseRpcTimeout(text: string, what = "--rpc-timeout"): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms > 0))
+    throw new InvalidInputError(
+      `${what}: expected a duration above zero such as 10s or 500ms, got "${text}"`,
+    );
+  return ms;
 }
 
 /**
@@ -150,6 +173,7 @@ export function parseReplayOptions(
     }
   }
   if (typeof options.timeout === "string") out.trace.timeout = options.timeout;
+  if (typeof options["rpc-timeout"] === "string") out.rpcTimeoutMs = parseRpcTimeout(options["rpc-timeout"]);
   if (typeof options.fork === "string") {
     const fork = findFork(options.fork);
     if (fork === undefined) throw new InvalidInputError(`--fork: unknown fork "${options.fork}"`);
@@ -221,7 +245,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   let report: ReplayReport;
   try {
-    const client = new RpcClient(opts.rpc, { headers: opts.headers });
+    const client = new RpcClient(opts.rpc, {
+      headers: opts.headers,
+      ...(opts.rpcTimeoutMs === undefined ? {} : { timeoutMs: opts.rpcTimeoutMs }),
+      onRetry: (r) => {
+        if (progressShown) err("\n");
+        progressShown = false;
+        err(`sonde replay: ${r.message}\n`);
+      },
+    });
     report =
       opts.block !== undefined
         ? await replayBlock(client, opts.block, ropts)

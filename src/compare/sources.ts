@@ -102,6 +102,11 @@ export interface RpcSourceOptions {
   fetch?: typeof fetch;
   /** Time allowed for a streamed trace, in ms (default 10 minutes). */
   streamTimeoutMs?: number;
+  /**
+   * Time allowed until a streamed trace's response starts, in ms (default: the client's
+   * per-request timeout), so an endpoint that never answers is given up on early.
+   */
+  firstByteTimeoutMs?: number;
 }
 
 /** A JSON-RPC endpoint as a diff source. */
@@ -183,12 +188,26 @@ export class RpcSource implements DiffSource {
       params: [hash, config],
     });
     const f = this.opts.fetch ?? fetch;
-    const res = await f(this.client.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...this.opts.headers },
-      body,
-      signal: AbortSignal.timeout(this.opts.streamTimeoutMs ?? 600_000),
-    });
+    const firstByteMs = this.opts.firstByteTimeoutMs ?? this.client.timeoutMs ?? 30_000;
+    const waiting = new AbortController();
+    const timer = setTimeout(() => waiting.abort(), firstByteMs);
+    let res: Response;
+    try {
+      res = await f(this.client.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...this.opts.headers },
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(this.opts.streamTimeoutMs ?? 600_000), waiting.signal]),
+      });
+    } catch (err) {
+      if (waiting.signal.aborted)
+        throw new SondeError(
+          `${this.label}: debug_traceTransaction: no answer within ${firstByteMs / 1000} s`,
+        );
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     if (!res.ok || res.body === null) {
       throw new SondeError(`${this.label}: debug_traceTransaction: HTTP ${res.status} ${res.statusText}`);
     }

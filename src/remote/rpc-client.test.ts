@@ -163,6 +163,39 @@ describe("RpcClient", () => {
     );
   });
 
+  it("reports each retry through onRetry, in one line naming method, endpoint, reason and attempt", async () => {
+    const url = await serve(() => {
+      /* never answers */
+    });
+    const lines: string[] = [];
+    const client = new RpcClient(url, {
+      timeoutMs: 50,
+      retries: 2,
+      retryBaseMs: 1,
+      onRetry: (r) => lines.push(r.message),
+    });
+    await expect(client.call("eth_getProof")).rejects.toThrow(/gave up after 3 attempts/);
+    const endpoint = url.replace(/\/$/, "");
+    expect(lines).toEqual([
+      `retrying eth_getProof on ${endpoint} after a timeout (no answer within 0.05 s) (attempt 2 of 3)`,
+      `retrying eth_getProof on ${endpoint} after a timeout (no answer within 0.05 s) (attempt 3 of 3)`,
+    ]);
+    let n = 0;
+    const busy = await serve((body, _req, res) => {
+      if (n++ === 0) {
+        res.writeHead(503, { "content-type": "text/plain" });
+        res.end("busy");
+      } else json(res, answer(body));
+    });
+    const seen: { attempt: number; attempts: number; method: string }[] = [];
+    const c2 = new RpcClient(busy, { retryBaseMs: 1, onRetry: (r) => seen.push(r) });
+    expect(await c2.call("eth_echo", [1])).toBe(1);
+    expect(seen).toMatchObject([{ attempt: 2, attempts: 5, method: "eth_echo" }]);
+    expect((seen[0] as unknown as { message: string }).message).toMatch(
+      /^retrying eth_echo on http:\/\/127\.0\.0\.1:\d+ after HTTP 503 Service Unavailable \(attempt 2 of 5\)$/,
+    );
+  });
+
   it("falls back to one call per request when the endpoint refuses batches", async () => {
     const bodies: unknown[] = [];
     const url = await serve((body, _req, res) => {

@@ -27,6 +27,27 @@ export interface RpcClientOptions {
   batchSize?: number;
   /** The fetch implementation (tests inject one); default: the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Called before each retry of a transient failure (the client itself never prints);
+   * `message` is one line such as "retrying eth_getProof on http://… after a timeout
+   * (no answer within 30 s) (attempt 2 of 5)".
+   */
+  onRetry?: (retry: RpcRetry) => void;
+}
+
+/** A retry about to be made (see RpcClientOptions.onRetry). */
+export interface RpcRetry {
+  /** The endpoint as shown in messages (keys masked). */
+  endpoint: string;
+  /** The method, or a batch's label ("batch of 3 calls (eth_getBalance, …)"). */
+  method: string;
+  /** The attempt about to be made (2 for the first retry) and how many there will be at most. */
+  attempt: number;
+  attempts: number;
+  /** What went wrong ("a timeout (no answer within 30 s)", "HTTP 503 Service Unavailable", …). */
+  reason: string;
+  /** The whole line. */
+  message: string;
 }
 
 export interface RpcCall {
@@ -112,6 +133,8 @@ const TRANSIENT_CODES = new Set([
 class Transient extends Error {
   constructor(
     message: string,
+    /** The failure as said after "retrying … after": "a timeout (…)", "HTTP 503 …". */
+    readonly reason: string,
     readonly retryAfterMs: number | undefined = undefined,
     readonly status: number | undefined = undefined,
   ) {
@@ -130,12 +153,14 @@ export class RpcClient {
   readonly endpoint: string;
   readonly stats: RpcStats = { requests: 0, calls: 0, retries: 0 };
   private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
+  /** Time allowed for one HTTP request, in ms. */
+  readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly batchSize: number;
   private readonly fetchFn: typeof fetch;
+  private readonly onRetry: ((retry: RpcRetry) => void) | undefined;
   private nextId = 1;
   /** Set once the endpoint refused a batch: calls are then sent one per request. */
   private noBatches = false;
@@ -161,6 +186,7 @@ export class RpcClient {
     this.retryMaxMs = opts.retryMaxMs ?? 10_000;
     this.batchSize = Math.max(1, opts.batchSize ?? 100);
     this.fetchFn = opts.fetch ?? fetch;
+    this.onRetry = opts.onRetry;
   }
 
   /** One call; throws an RpcError for any failure. */
@@ -286,6 +312,18 @@ export class RpcClient {
           throw this.error(label, `${e.message} (gave up after ${attempt + 1} attempts)`, e.status);
         }
         this.stats.retries++;
+        if (this.onRetry !== undefined) {
+          const attempts = this.retries + 1;
+          const next = attempt + 2;
+          this.onRetry({
+            endpoint: this.endpoint,
+            method: label,
+            attempt: next,
+            attempts,
+            reason: e.reason,
+            message: `retrying ${label} on ${this.endpoint} after ${e.reason} (attempt ${next} of ${attempts})`,
+          });
+        }
         const backoff = this.retryBaseMs * 2 ** attempt * (0.5 + Math.random() / 2);
         await sleep(Math.min(this.retryMaxMs, e.retryAfterMs ?? backoff));
       }
@@ -307,11 +345,15 @@ export class RpcClient {
       });
       bodyText = await res.text();
     } catch (e) {
-      if (controller.signal.aborted) throw new Transient(`no answer within ${this.timeoutMs / 1000} s`);
+      if (controller.signal.aborted) {
+        const what = `no answer within ${this.timeoutMs / 1000} s`;
+        throw new Transient(what, `a timeout (${what})`);
+      }
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const code = cause?.code ?? (e as { code?: string }).code;
       const what = code ?? cause?.message ?? (e as Error).message;
-      if (code !== undefined && TRANSIENT_CODES.has(code)) throw new Transient(`connection failed: ${what}`);
+      if (code !== undefined && TRANSIENT_CODES.has(code))
+        throw new Transient(`connection failed: ${what}`, `a connection failure (${what})`);
       throw this.error(label, `connection failed: ${what}`);
     } finally {
       clearTimeout(timer);
@@ -319,8 +361,10 @@ export class RpcClient {
     if (TRANSIENT_STATUS.has(res.status)) {
       const ra = res.headers.get("retry-after");
       const seconds = ra === null ? Number.NaN : Number(ra);
+      const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
       throw new Transient(
-        `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}: ${snippet(bodyText)}`,
+        `${status}: ${snippet(bodyText)}`,
+        status,
         Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined,
         res.status,
       );
