@@ -319,6 +319,7 @@ describe("sonde diff --a/--b options", async () => {
         [d, "diff"],
         [r, "replay"],
       ] as const) {
+        expect(x.code).toBe(1);
         expect(x.ms).toBeLessThan(30_000);
         expect(x.err).toMatch(
           new RegExp(
@@ -335,9 +336,43 @@ describe("sonde diff --a/--b options", async () => {
     }
   }, 60_000);
 
-  it("an unreachable endpoint is an error naming it (exit 2)", () => {
+  it("an unreachable endpoint is a failure naming it (exit 1, nothing on stdout); bad options exit 2", () => {
     const r = sonde("diff", "--a", "http://127.0.0.1:9", "--b", "http://127.0.0.1:9", "--block", "1");
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/127\.0\.0\.1:9/);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^sonde diff: http:\/\/127\.0\.0\.1:9 eth_getBlockByNumber: connection failed/);
+    expect(r.out).toBe("");
+    const j = sonde(
+      "diff",
+      "--a",
+      "http://127.0.0.1:9",
+      "--b",
+      "http://127.0.0.1:9",
+      "--block",
+      "1",
+      "--json",
+    );
+    expect(j.code).toBe(1);
+    expect(j.out).toBe("");
+    const bad = sonde("diff", "--a", "ftp://x", "--b", "http://127.0.0.1:9", "--block", "1");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--a: expected an http\(s\):\/\/ endpoint/);
+    expect(
+      sonde("diff", "--a", "http://x:1", "--b", "http://y:1", "--block", "1", "--rpc-timeout", "0").code,
+    ).toBe(2);
+    expect(sonde("diff", "--help").out).toMatch(
+      /^Exit codes: 0 no divergence, 1 diverged or an endpoint failed/m,
+    );
+  });
+
+  it("sonde replay: an unreachable endpoint exits 1, bad options and a bad --rpc URL exit 2", () => {
+    const hash = `0x${"ab".repeat(32)}`;
+    const r = sonde("replay", hash, "--rpc", "http://127.0.0.1:9");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^sonde replay: http:\/\/127\.0\.0\.1:9 .*connection failed/);
+    expect(r.out).toBe("");
+    expect(sonde("replay", hash, "--rpc", "ftp://x").code).toBe(2);
+    expect(sonde("replay", "0x12", "--rpc", "http://127.0.0.1:9").code).toBe(2);
+    expect(sonde("replay", hash, "--rpc", "http://127.0.0.1:9", "--rpc-timeout", "later").code).toBe(2);
+    expect(sonde("replay", "--help").out).toMatch(/^Exit codes: 0 replayed, 1 the replay failed/m);
   });
 });

@@ -11,7 +11,9 @@
  * steps are compared directly.
  *
  * The traces are streamed in lockstep (src/compare/), so files of millions of steps are
- * compared in bounded memory. Exit codes: 0 no divergence, 1 diverged, 2 bad input.
+ * compared in bounded memory. Exit codes (as the other commands: 1 a failure or a negative
+ * result, 2 bad usage or input): 0 no divergence, 1 diverged or an endpoint failed, 2 bad
+ * options or input (an unreadable or malformed trace file).
  * Modes are chosen by option; `--traces` (two trace files) is the one there is so far,
  * and parseDiffOptions reads the mode apart from the options common to all modes.
  */
@@ -32,7 +34,7 @@ import {
   SUMMARY_FIELDS,
   type SummaryField,
 } from "../compare/tracediff.js";
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, SondeError } from "../errors.js";
 import { type Fork, findFork } from "../evm/forks.js";
 import { parseBigInt } from "../primitives/hex.js";
 import { RpcClient, type RpcClientOptions } from "../remote/rpc-client.js";
@@ -76,6 +78,9 @@ modes:
   --fork NAME, --chain NAME
                   for local: sources, the fork rules or known chain (as sonde replay)
   --memory        record memory in the opcode traces (large)
+
+Exit codes: 0 no divergence, 1 diverged or an endpoint failed (then the message is on
+stderr and nothing on stdout), 2 bad options or input.
 `;
 
 const TRACES_HELP = `
@@ -101,7 +106,7 @@ options:
 
 Results (summary lines) are compared once all steps of a trace agree: output, gasUsed,
 stateRoot (when both sides give them) and whether an error occurred.
-Exit codes: 0 no divergence, 1 the traces diverge, 2 bad input (unreadable file, a
+With --traces: 0 no divergence, 1 the traces diverge, 2 bad input (unreadable file, a
 malformed step line: the message names the file and line).`;
 const FULL_HELP = `${HELP}${TRACES_HELP}`;
 
@@ -432,7 +437,18 @@ async function diffSources(
   if (parsed.compare.context !== undefined) opts.context = parsed.compare.context;
   if (parsed.compare.fields !== undefined) opts.fields = parsed.compare.fields;
   if (showProgress) opts.onProgress = (m) => process.stderr.write(stderrTty ? `\r${m}\x1b[K` : `${m}\n`);
-  const report = await diffExecutions(a, b, mode.target, opts);
+  let report: Awaited<ReturnType<typeof diffExecutions>>;
+  try {
+    report = await diffExecutions(a, b, mode.target, opts);
+  } catch (e) {
+    // The options were good; an endpoint failed (or answered something unusable): exit 1, as
+    // sonde replay does. Bad options and input exit 2 (from parseDiffOptions, through main).
+    if (!(e instanceof SondeError)) throw e;
+    if (showProgress && stderrTty) process.stderr.write("\r\x1b[K");
+    process.stderr.write(`sonde diff: ${e.message}\n`);
+    if (e.details) process.stderr.write(`  ${e.details}\n`);
+    return 1;
+  }
   if (showProgress && stderrTty) process.stderr.write("\r\x1b[K");
   if (parsed.json) process.stdout.write(`${JSON.stringify(ladderReportJson(report), bigintJson)}\n`);
   else {

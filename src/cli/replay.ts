@@ -10,8 +10,9 @@
  * (results that are not call trees are printed as JSON). Notes, divergence warnings and,
  * with --json, the summary go to stderr; --quiet keeps only the output and warnings.
  *
- * Exit codes: 0 replayed, 1 the replay or the trace failed (endpoint errors, a tracer
- * error), 2 bad options.
+ * Exit codes (as the other commands: 1 a failure, 2 bad usage or input): 0 replayed, 1 the
+ * replay or the trace failed (endpoint errors, a tracer error), 2 bad options (a bad --rpc
+ * URL included).
  */
 import { InvalidInputError, SondeError } from "../errors.js";
 import { type Fork, findFork, forkName, LATEST_FORK } from "../evm/forks.js";
@@ -47,7 +48,10 @@ options:
   --chain NAME|ID         a known chain's fork schedule (mainnet, sepolia, holesky, hoodi);
                           by default taken from eth_chainId, else eth_config, else the header
   --quiet                 print only the output (and divergence warnings)
-  --help                  show this help`;
+  --help                  show this help
+
+Exit codes: 0 replayed, 1 the replay failed (the endpoint failed or does not know the
+transaction or block, or the tracer failed; the message is on stderr), 2 bad options.`;
 
 const SPEC = {
   rpc: "string",
@@ -244,16 +248,17 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   let report: ReplayReport;
+  // Outside the try: a URL the client cannot use is a bad option (exit 2, through main).
+  const client = new RpcClient(opts.rpc, {
+    headers: opts.headers,
+    ...(opts.rpcTimeoutMs === undefined ? {} : { timeoutMs: opts.rpcTimeoutMs }),
+    onRetry: (r) => {
+      if (progressShown) err("\n");
+      progressShown = false;
+      err(`sonde replay: ${r.message}\n`);
+    },
+  });
   try {
-    const client = new RpcClient(opts.rpc, {
-      headers: opts.headers,
-      ...(opts.rpcTimeoutMs === undefined ? {} : { timeoutMs: opts.rpcTimeoutMs }),
-      onRetry: (r) => {
-        if (progressShown) err("\n");
-        progressShown = false;
-        err(`sonde replay: ${r.message}\n`);
-      },
-    });
     report =
       opts.block !== undefined
         ? await replayBlock(client, opts.block, ropts)
