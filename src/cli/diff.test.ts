@@ -120,6 +120,27 @@ describe("sonde diff", () => {
     expect(sonde("diff", "--help").out).toMatch(/--traces A B/);
   });
 
+  it("words an empty file, warns when nothing was compared, and names the field of a malformed step", () => {
+    const empty = file("empty.jsonl", []);
+    const one = sonde("diff", "--traces", a, empty);
+    expect(one.code).toBe(1);
+    expect(one.out.trim().split("\n").at(-1)).toBe("DIVERGED: A has at least 1 trace, B has none");
+    const none = sonde("diff", "--traces", empty, empty);
+    expect(none.code).toBe(0);
+    expect(none.err).toBe(
+      "sonde diff: warning: neither file holds a trace (no step or result lines); nothing was compared\n",
+    );
+    expect(none.out.trim().split("\n").at(-1)).toBe(
+      "nothing compared: neither side holds a trace (no steps, no results)",
+    );
+    const zz = file("zz.jsonl", ['{"pc":"zz"}']);
+    const bad = sonde("diff", "--traces", a, zz);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(
+      `sonde diff: ${zz} line 1: malformed step: "pc": "zz" is not a non-negative integer\n`,
+    );
+  });
+
   it("reports progress and stats on stderr when asked", () => {
     const r = sonde("diff", "--traces", a, a, "--progress", "--stats");
     expect(r.code).toBe(0);

@@ -388,6 +388,11 @@ export async function diffCommand(argv: string[]): Promise<number> {
     progress?.end();
   }
 
+  if (result.traces === 0) {
+    process.stderr.write(
+      "sonde diff: warning: neither file holds a trace (no step or result lines); nothing was compared\n",
+    );
+  }
   if (parsed.json) {
     process.stdout.write(`${JSON.stringify(reportJson(result, { inputs: result.inputs }))}\n`);
   } else {

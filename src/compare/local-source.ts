@@ -170,8 +170,8 @@ export class LocalSource implements DiffSource {
     }
     async function* steps(): AsyncGenerator<Step> {
       try {
-        let i = 0;
-        for await (const text of split.elements) yield stepFromStructLog(JSON.parse(text) as Json, ++i);
+        // No line number: a replayed trace has no lines to point at.
+        for await (const text of split.elements) yield stepFromStructLog(JSON.parse(text) as Json);
       } finally {
         cleanup();
       }

@@ -88,7 +88,11 @@ describe("TraceFileReader", () => {
       new RegExp(`${p.replace(/[.]/g, "\\.")} line 3: malformed JSON`),
     );
     const q = file(`${stepLine(0, 9)}\n{"pc":2,"op":96,"depth":1}\n`);
-    await expect(readAll(q)).rejects.toThrow(/line 2: "gas" is missing/);
+    await expect(readAll(q)).rejects.toThrow(/line 2: malformed step: "gas" is missing/);
+    const z = file(`${stepLine(0, 9)}\n{"pc":"zz"}\n`);
+    await expect(readAll(z)).rejects.toThrow(
+      `${z} line 2: malformed step: "pc": "zz" is not a non-negative integer`,
+    );
   });
 
   it("says when a file cannot be read", () => {

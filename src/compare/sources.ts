@@ -217,7 +217,16 @@ export class RpcSource implements DiffSource {
     async function* steps(): AsyncGenerator<Step> {
       for await (const text of split.elements) {
         index++;
-        yield stepFromStructLog(JSON.parse(text) as Json, index);
+        // No line number: an endpoint's trace has no lines to point at.
+        let step: Step;
+        try {
+          step = stepFromStructLog(JSON.parse(text) as Json);
+        } catch (err) {
+          throw new SondeError(
+            `${label}: debug_traceTransaction: struct log entry ${index} is malformed: ${(err as Error).message}`,
+          );
+        }
+        yield step;
       }
       const rest = split.rest() as Json;
       if (rest.error !== undefined) {

@@ -110,6 +110,18 @@ describe("parseTraceLine: EIP-3155", () => {
     );
     expect(() => parseTraceLine('{"pc":1,"op":1,"gas":1,"depth":1,"stack":[{}]}')).toThrow(/"stack" item 0/);
   });
+
+  it("names the field at fault first, not a missing opcode", () => {
+    expect(() => parseTraceLine('{"pc":"zz"}')).toThrow(
+      'malformed step: "pc": "zz" is not a non-negative integer',
+    );
+    expect(() => parseTraceLine('{"pc":1,"gas":1,"depth":1}')).toThrow(
+      'malformed step: "op" (or "opName") is missing',
+    );
+    expect(() => parseTraceLine('{"pc":1,"op":"FROB","gas":1,"depth":1}')).toThrow(
+      'malformed step: op "FROB" is not an opcode',
+    );
+  });
 });
 
 describe("struct logs", () => {

@@ -139,6 +139,7 @@ function readOp(obj: Record<string, unknown>): { op: number; opName: string } {
   if (typeof op === "number") code = Number.isInteger(op) && op >= 0 && op <= 255 ? op : undefined;
   else if (typeof op === "string") code = opcodeFromName(op);
   else if (op === undefined && given !== undefined) code = opcodeFromName(given);
+  if (op === undefined && given === undefined) throw new StepFormatError('"op" (or "opName") is missing');
   if (code === undefined) {
     const shown = op === undefined ? `opName ${JSON.stringify(given)}` : `op ${JSON.stringify(op)}`;
     throw new StepFormatError(`${shown} is not an opcode`);
@@ -234,10 +235,12 @@ function readStorage(v: unknown): Record<string, string> | undefined {
  * StepFormatError naming the field that is missing or wrong.
  */
 export function stepFromObject(obj: Record<string, unknown>, line?: number): Step {
+  // pc first: a line whose "pc" is wrong is reported for that, not for a missing opcode.
+  const pc = smallInt(obj, "pc", true)!;
   const { op, opName } = readOp(obj);
   const error = obj.error;
   const step: Step = {
-    pc: smallInt(obj, "pc", true)!,
+    pc,
     op,
     opName,
     gas: need(obj, "gas"),
@@ -356,7 +359,14 @@ export function parseTraceLine(text: string, line?: number): LineItem {
   }
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return { kind: "noise" };
   const o = obj as Record<string, unknown>;
-  if ("pc" in o) return { kind: "step", step: stepFromObject(o, line) };
+  if ("pc" in o) {
+    try {
+      return { kind: "step", step: stepFromObject(o, line) };
+    } catch (err) {
+      if (err instanceof StepFormatError) throw new StepFormatError(`malformed step: ${err.message}`);
+      throw err;
+    }
+  }
   if ("structLogs" in o || "result" in o) {
     const doc = documentFromObject(o, line);
     if (doc !== undefined) return doc;

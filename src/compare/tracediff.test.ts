@@ -287,7 +287,20 @@ describe("compareTraces", () => {
   it("reports a file with more traces", async () => {
     const r = await compareTraces(traces(trace(mk(3), sum(9))), traces(trace(mk(3), sum(9)), trace(mk(1))));
     expect(r.divergence).toMatchObject({ kind: "traces", trace: 2, extraTraceIn: "B" });
-    expect(r.verdict).toBe("DIVERGED: B has a trace 2, A has 1 (the first 1 agree, 3 steps compared)");
+    expect(r.verdict).toBe("DIVERGED: B has at least 2 traces, A has 1 (the first agrees, 3 steps compared)");
+    const three = await compareTraces(
+      traces(trace(mk(1), sum(1)), trace(mk(1), sum(1)), trace(mk(1), sum(1)), trace(mk(1))),
+      traces(trace(mk(1), sum(1)), trace(mk(1), sum(1)), trace(mk(1), sum(1))),
+    );
+    expect(three.verdict).toBe("DIVERGED: A has at least 4 traces, B has 3 (all 3 agree, 3 steps compared)");
+  });
+
+  it("words an empty side, and says when nothing was compared", async () => {
+    const r = await compareTraces(traces(trace(mk(1), sum(1))), traces());
+    expect(r.verdict).toBe("DIVERGED: A has at least 1 trace, B has none");
+    const none = await compareTraces(traces(), traces());
+    expect(none.divergence).toBeNull();
+    expect(none.verdict).toBe("nothing compared: neither side holds a trace (no steps, no results)");
   });
 
   it("words a length divergence", async () => {

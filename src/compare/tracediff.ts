@@ -570,7 +570,10 @@ function describeDiff(d: FieldDiff): string {
 export function verdictOf(r: Omit<DiffResult, "verdict">): string {
   const d = r.divergence;
   const inTraces = r.traces > 1 ? ` in ${count(r.traces)} traces` : "";
-  if (d === null) return `no divergence: ${count(r.steps)} steps compared${inTraces}`;
+  if (d === null) {
+    if (r.traces === 0) return "nothing compared: neither side holds a trace (no steps, no results)";
+    return `no divergence: ${count(r.steps)} steps compared${inTraces}`;
+  }
   const where = d.trace > 1 ? `trace ${d.trace}, ` : "";
   switch (d.kind) {
     case "fields": {
@@ -591,11 +594,13 @@ export function verdictOf(r: Omit<DiffResult, "verdict">): string {
       return `DIVERGED in the result${of} after ${count(d.step)} equal steps: ${shown}`;
     }
     case "traces": {
+      // The side with more traces has at least d.trace of them; the other exactly one fewer.
       const fewer = d.extraTraceIn === "A" ? "B" : "A";
-      return (
-        `DIVERGED: ${d.extraTraceIn} has a trace ${d.trace}, ${fewer} has ${d.trace - 1} ` +
-        `(the first ${d.trace - 1} agree, ${count(r.steps)} steps compared)`
-      );
+      const k = d.trace - 1;
+      const more = `DIVERGED: ${d.extraTraceIn} has at least ${d.trace} trace${d.trace === 1 ? "" : "s"}`;
+      if (k === 0) return `${more}, ${fewer} has none`;
+      const agree = k === 1 ? "the first agrees" : k === 2 ? "both agree" : `all ${k} agree`;
+      return `${more}, ${fewer} has ${k} (${agree}, ${count(r.steps)} steps compared)`;
     }
   }
 }
