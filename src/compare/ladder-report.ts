@@ -67,7 +67,10 @@ export function formatLadderReport(r: DiffReport, opts: { color?: boolean } = {}
   if (r.normalisations.length > 0) {
     out.push("", "normalisations applied:");
     for (const n of r.normalisations)
-      out.push(`  ${n.side}: ${n.rule}${n.reason === "" ? "" : ` — ${n.reason}`}`);
+      out.push(
+        `  ${n.side}: ${n.rule}${n.steps === undefined ? "" : ` (${n.steps} step${n.steps === 1 ? "" : "s"})`}` +
+          `${n.reason === "" ? "" : ` — ${n.reason}`}`,
+      );
   } else {
     out.push("", "normalisations applied: none");
   }

@@ -369,23 +369,49 @@ describe("the ladder over in-memory sources", () => {
     expect(r.verdict, text).toMatch(/trace of A is longer/);
   });
 
-  it("lists the streamed struct-log rules applied to an anvil side with their reasons", async () => {
+  it("lists the streamed struct-log rules applied to an anvil side with their reasons and step counts, and only those", async () => {
     const same = { pre: sender, post: sender };
+    const create = (cost: number) => ({ ...step(1, "CREATE", 98), gasCost: cost });
     const a = memorySource("A", {
       prestateDiff: same,
-      structLogs: [step(0, "PUSH0", 100), step(1, "STOP", 98)],
+      structLogs: [step(0, "PUSH0", 100), create(60_000), create(61_000), step(2, "STOP", 90)],
       gasUsed: "0x5209",
       clientVersion: "anvil/v1.7.1",
     });
-    const b = memorySource("B", { prestateDiff: same, structLogs: [step(0, "PUSH0", 100)] });
+    const b = memorySource("B", {
+      prestateDiff: same,
+      structLogs: [step(0, "PUSH0", 100), create(32_000), create(32_000), step(2, "STOP", 90)],
+    });
     const r = await diffExecutions(a, b, { block: 1n });
+    const text = formatLadderReport(r);
     const { NORMALISATION_RULES } = await import("./normalise.js");
     const notes = r.normalisations.filter((n) => n.rule.startsWith("structlog-"));
-    expect(notes.length, formatLadderReport(r)).toBeGreaterThan(0);
+    expect(notes.length, text).toBeGreaterThan(0);
     for (const n of notes) {
       expect(n.side).toBe("A");
       expect(n.reason).toBe(NORMALISATION_RULES.find((x) => x.name === n.rule)?.reason);
     }
+    // Only the rule that changed a step is listed (not the zero-refund, error or SSTORE rules).
+    expect(
+      notes.map((n) => [n.rule, n.steps]),
+      text,
+    ).toEqual([["structlog-create-cost", 2]]);
+    expect(text).toMatch(/^ {2}A: structlog-create-cost \(2 steps\) — /m);
+    expect(r.levels.find((l) => l.level === "opcodes")?.status, text).toBe("equal");
+  });
+
+  it("lists no struct-log rule when none changed a step", async () => {
+    const same = { pre: sender, post: sender };
+    const logs = [step(0, "PUSH0", 100), step(1, "STOP", 98)];
+    const a = memorySource("A", { prestateDiff: same, structLogs: logs, clientVersion: "anvil/v1.7.1" });
+    const b = memorySource("B", { prestateDiff: same, structLogs: logs });
+    const r = await diffExecutions(a, b, { tx: `0x${"11".repeat(32)}` });
+    const text = formatLadderReport(r);
+    expect(r.levels.find((l) => l.level === "opcodes")?.status, text).toBe("equal");
+    expect(
+      r.normalisations.filter((n) => n.rule.startsWith("structlog-")),
+      text,
+    ).toEqual([]);
   });
 
   it("an EIP-7702 transaction: go-ethereum's authorization refund before the first step is no divergence from anvil", async () => {

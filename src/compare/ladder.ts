@@ -89,6 +89,8 @@ export interface NormalisationNote {
   side: "A" | "B";
   rule: string;
   reason: string;
+  /** For the struct-log rules applied to a streamed opcode trace: how many steps each changed. */
+  steps?: number;
 }
 
 export interface FirstDivergence {
@@ -287,8 +289,11 @@ class Ladder {
     return r;
   }
 
-  private note(side: "A" | "B", rule: string, reason: string): void {
-    if (!this.notes.some((n) => n.side === side && n.rule === rule)) this.notes.push({ side, rule, reason });
+  private note(side: "A" | "B", rule: string, reason: string, steps?: number): void {
+    const old = this.notes.find((n) => n.side === side && n.rule === rule);
+    if (old === undefined)
+      this.notes.push(steps === undefined ? { side, rule, reason } : { side, rule, reason, steps });
+    else if (steps !== undefined) old.steps = (old.steps ?? 0) + steps;
   }
 
   /** A trace result of one side with that side's normalisation applied (paths to drop collected). */
@@ -564,18 +569,12 @@ class Ladder {
     const [sa, sb] = await Promise.all([this.a.structLogs(hash, config), this.b.structLogs(hash, config)]);
     const needA = this.implA !== undefined;
     const needB = this.implB !== undefined;
-    const reason = (name: string) => NORMALISATION_RULES.find((x) => x.name === name)?.reason ?? "";
-    if (needA) for (const r of STREAMED_STRUCTLOG_RULES) this.note("A", r, reason(r));
-    if (needB) for (const r of STREAMED_STRUCTLOG_RULES) this.note("B", r, reason(r));
-    if (setCode && (needA || needB)) {
-      for (const side of ["A", "B"] as const)
-        this.note(side, SETCODE_REFUND_RULE.name, SETCODE_REFUND_RULE.reason);
-    }
-    const stepOpts = { setCode };
+    // Each side's rules count the steps they changed; only those rules are listed, with the count.
+    const applied = { A: new Map<string, number>(), B: new Map<string, number>() };
     const onProgress = this.opts.onProgress;
     const r = await compareSteps(
-      normaliseSteps(sa.steps, this.implA, needB, stepOpts),
-      normaliseSteps(sb.steps, this.implB, needA, stepOpts),
+      normaliseSteps(sa.steps, this.implA, needB, { setCode, applied: applied.A }),
+      normaliseSteps(sb.steps, this.implB, needA, { setCode, applied: applied.B }),
       {
         fields: this.opts.fields ?? DEFAULT_FIELDS,
         context: this.opts.context ?? 8,
@@ -586,6 +585,16 @@ class Ladder {
             }),
       },
     );
+    const reason = (name: string) =>
+      name === SETCODE_REFUND_RULE.name
+        ? SETCODE_REFUND_RULE.reason
+        : (NORMALISATION_RULES.find((x) => x.name === name)?.reason ?? "");
+    for (const side of ["A", "B"] as const) {
+      for (const name of [...STREAMED_STRUCTLOG_RULES, SETCODE_REFUND_RULE.name]) {
+        const n = applied[side].get(name);
+        if (n !== undefined) this.note(side, name, reason(name), n);
+      }
+    }
     return {
       steps: r.steps,
       divergence: r.divergence,

@@ -27,6 +27,27 @@ async function collect(
 }
 
 describe("normaliseSteps", () => {
+  it("counts the steps each rule changed", async () => {
+    const applied = new Map<string, number>();
+    async function* src() {
+      yield step({ pc: 0, op: 0x55, opName: "SSTORE", refund: 0, stack: ["0x0", "0x1"] });
+      yield step({ pc: 1, op: 0x55, opName: "SSTORE", refund: 4800, stack: ["0x0", "0x1"] });
+      yield step({ pc: 2, op: 0x00, refund: 4800 });
+      yield step({ pc: 3, op: 0xfe, opName: "INVALID", error: "Some(InvalidFEOpcode)" });
+      yield step({ pc: 4, op: 0xf5, opName: "CREATE2", gasCost: 90000 });
+      yield step({ pc: 5, op: 0x00 });
+    }
+    for await (const _ of normaliseSteps(src(), "revm-inspectors", false, { applied })) {
+      /* drain */
+    }
+    // The second SSTORE's refund already equals the next step's: not changed, not counted.
+    expect(Object.fromEntries(applied)).toEqual({
+      "structlog-refund-after-sstore-gas": 1,
+      "structlog-step-errors": 1,
+      "structlog-create-cost": 1,
+    });
+  });
+
   it("revm-inspectors: SSTORE takes the next step's refund, errors are renamed, failed SSTORE shows the write", async () => {
     const out = await collect(
       [

@@ -8,10 +8,13 @@
 import { type Implementation, STRUCTLOG_ERRORS } from "./normalise.js";
 import type { Step } from "./steps.js";
 
-/** Names of the struct-logger rules this module applies (as normalise.ts names them). */
+/**
+ * Names of the struct-logger rules this module applies (as normalise.ts names them).
+ * structlog-zero-refund is not among them: a step without refund reads as refund 0
+ * (steps.ts), so anvil's explicit zero never differs from go-ethereum's omission here.
+ */
 export const STREAMED_STRUCTLOG_RULES = [
   "structlog-refund-after-sstore-gas",
-  "structlog-zero-refund",
   "structlog-step-errors",
   "structlog-failed-sstore-storage",
   "structlog-create-cost",
@@ -35,6 +38,12 @@ export const SETCODE_REFUND_RULE = {
 export interface StepNormaliseOptions {
   /** The transaction is an EIP-7702 set-code transaction (type 4). */
   setCode?: boolean;
+  /**
+   * Counts, per rule name, the steps a rule changed (of those read), so a report lists only
+   * the rules that were applied. On a side without rules, the gasCost omissions made to
+   * match a revm-inspectors peer are not counted (they are the peer's rules).
+   */
+  applied?: Map<string, number>;
 }
 
 const SSTORE = 0x55;
@@ -45,28 +54,43 @@ function word64(v: string): string {
   return `0x${BigInt(v).toString(16)}`;
 }
 
+type Count = (rule: string) => void;
+
+const noCount: Count = () => {};
+
 /** One step of a revm-inspectors trace in go-ethereum's form (`next`: the step after it). */
-function fixStep(s: Step, next: Step | undefined): Step {
+function fixStep(s: Step, next: Step | undefined, count: Count): Step {
   let out = s;
   if (typeof s.error === "string" && s.error in STRUCTLOG_ERRORS) {
     const text = STRUCTLOG_ERRORS[s.error];
     out = { ...out, error: text === null ? undefined : text };
+    count("structlog-step-errors");
   }
   if (s.op === SSTORE && out.error === undefined && next !== undefined) {
-    out = { ...out, refund: next.refund ?? 0 };
+    const refund = next.refund ?? 0;
+    if (refund !== s.refund) {
+      out = { ...out, refund };
+      count("structlog-refund-after-sstore-gas");
+    }
   }
   if (s.op === SSTORE && out.error !== undefined && s.stack !== undefined && s.stack.length >= 2) {
     const key = word64(s.stack[s.stack.length - 1]!);
     const value = word64(s.stack[s.stack.length - 2]!);
-    out = { ...out, storage: { ...(s.storage ?? {}), [key]: value } };
+    if (s.storage?.[key] !== value) {
+      out = { ...out, storage: { ...(s.storage ?? {}), [key]: value } };
+      count("structlog-failed-sstore-storage");
+    }
   }
-  return dropUncomparableCost(out);
+  return dropUncomparableCost(out, count);
 }
 
 /** gasCost of CREATE/CREATE2 and of out-of-gas steps is not compared (see the rules). */
-function dropUncomparableCost(s: Step): Step {
-  if (s.op === CREATE || s.op === CREATE2 || s.error === "out of gas") return { ...s, gasCost: undefined };
-  return s;
+function dropUncomparableCost(s: Step, count: Count): Step {
+  if (s.gasCost === undefined) return s;
+  if (s.op === CREATE || s.op === CREATE2) count("structlog-create-cost");
+  else if (s.error === "out of gas") count("structlog-oog-cost");
+  else return s;
+  return { ...s, gasCost: undefined };
 }
 
 /**
@@ -80,26 +104,29 @@ export async function* normaliseSteps(
   peerNeedsRules: boolean,
   opts: StepNormaliseOptions = {},
 ): AsyncGenerator<Step> {
+  const applied = opts.applied;
+  const count: Count =
+    applied === undefined ? noCount : (rule) => applied.set(rule, (applied.get(rule) ?? 0) + 1);
   const relative = opts.setCode === true && (implementation === "revm-inspectors" || peerNeedsRules);
-  const fixed = relative ? refundsFromFirstStep(steps) : steps;
+  const fixed = relative ? refundsFromFirstStep(steps, count) : steps;
   if (implementation !== "revm-inspectors") {
     if (!peerNeedsRules) {
       yield* fixed;
       return;
     }
-    for await (const s of fixed) yield dropUncomparableCost(s);
+    for await (const s of fixed) yield dropUncomparableCost(s, noCount);
     return;
   }
   let held: Step | undefined;
   for await (const s of fixed) {
-    if (held !== undefined) yield fixStep(held, s);
+    if (held !== undefined) yield fixStep(held, s, count);
     held = s;
   }
-  if (held !== undefined) yield fixStep(held, undefined);
+  if (held !== undefined) yield fixStep(held, undefined, count);
 }
 
 /** The steps with the first step's refund subtracted from every refund (SETCODE_REFUND_RULE). */
-async function* refundsFromFirstStep(steps: AsyncIterable<Step>): AsyncGenerator<Step> {
+async function* refundsFromFirstStep(steps: AsyncIterable<Step>, count: Count): AsyncGenerator<Step> {
   let base: bigint | undefined;
   for await (const s of steps) {
     if (s.refund === undefined) {
@@ -111,6 +138,7 @@ async function* refundsFromFirstStep(steps: AsyncIterable<Step>): AsyncGenerator
     if (base === 0n) yield s;
     else {
       const v = r - base;
+      count(SETCODE_REFUND_RULE.name);
       yield { ...s, refund: typeof s.refund === "number" ? Number(v) : v };
     }
   }
