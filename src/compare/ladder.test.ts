@@ -275,13 +275,17 @@ function memorySource(
     txType?: string;
     receipt?: Record<string, unknown>;
     frame?: Record<string, unknown>;
+    /** Further header fields of block 1. */
+    header?: Record<string, unknown>;
+    /** The header of block 0, when the source serves it. */
+    genesis?: Record<string, unknown>;
   },
 ): DiffSource {
   const hash = `0x${"11".repeat(32)}`;
   const block: BlockView = {
     number: 1n,
     hash: `0x${"22".repeat(32)}`,
-    header: { gasUsed: data.gasUsed ?? "0x5208" },
+    header: { gasUsed: data.gasUsed ?? "0x5208", ...data.header },
     transactions: [hash],
     transactionObjects: [{ hash, gas: "0x30d40", type: data.txType ?? "0x2" }],
     withdrawals: undefined,
@@ -297,7 +301,12 @@ function memorySource(
   return {
     label,
     clientVersion: async () => data.clientVersion ?? "Geth/v1.16.0-stable",
-    blockByNumber: async (n) => (n === 1n ? block : undefined),
+    blockByNumber: async (n) =>
+      n === 1n
+        ? block
+        : n === 0n && data.genesis !== undefined
+          ? { ...block, number: 0n, header: data.genesis, transactions: [], transactionObjects: [] }
+          : undefined,
     locate: async (h) => (h === hash ? { block: 1n, index: 0 } : undefined),
     receipts: async () => [
       data.receipt ?? { status: "0x1", cumulativeGasUsed: data.gasUsed ?? "0x5208", logs: [] },
@@ -435,6 +444,63 @@ describe("the ladder over in-memory sources", () => {
       r.normalisations.map((n) => `${n.side}:${n.rule}`),
       text,
     ).toContain("B:structlog-setcode-auth-refund");
+  });
+
+  it("anvil's first-block base fee: the rule is applied and listed, and the verdict names the header field", async () => {
+    const genesis = { number: "0x0", baseFeePerGas: "0x3b9aca00", gasUsed: "0x0", gasLimit: "0x1c9c380" };
+    const paid = (balance: string) => ({ pre: sender, post: { [`0x${"bb".repeat(20)}`]: { balance } } });
+    const logs = [step(0, "STOP", 100)];
+    const a = memorySource("A", {
+      prestateDiff: paid("0x8"),
+      structLogs: logs,
+      clientVersion: "anvil/v1.7.1",
+      header: { baseFeePerGas: "0x3b9aca00" },
+      genesis,
+    });
+    const b = memorySource("B", {
+      prestateDiff: paid("0x9"),
+      structLogs: logs,
+      header: { baseFeePerGas: "0x342770c0" },
+      genesis,
+    });
+    const r = await diffExecutions(a, b, { block: 1n });
+    const text = formatLadderReport(r);
+    const { ANVIL_FIRST_BLOCK_BASE_FEE } = await import("./normalise.js");
+    expect(r.normalisations, text).toContainEqual({
+      side: "A",
+      rule: "anvil-first-block-base-fee",
+      reason: ANVIL_FIRST_BLOCK_BASE_FEE.reason,
+    });
+    expect(r.levels.find((l) => l.level === "post-state")?.status, text).toBe("different");
+    expect(r.divergence?.inputDifferences, text).toEqual([
+      { what: "baseFeePerGas", a: "0x3b9aca00", b: "0x342770c0" },
+    ]);
+    expect(r.verdict, text).toBe(
+      "DIVERGED: block 1 header baseFeePerGas differs (0x3b9aca00 ≠ 0x342770c0: anvil's first-block base fee, " +
+        "rule anvil-first-block-base-fee), an input of the execution; first consequence: block 1 tx 0 " +
+        `(0x${"11".repeat(32)}), tx 0 post-state of 0x${"bb".repeat(20)}: {"balance":"0x8"} ≠ {"balance":"0x9"}`,
+    );
+    // Not anvil, or not the quirk (anvil derived its base fee as go-ethereum does): no rule, the field still named.
+    const geth = memorySource("A", {
+      prestateDiff: paid("0x8"),
+      structLogs: logs,
+      header: { baseFeePerGas: "0x3b9aca00" },
+      genesis,
+    });
+    const r2 = await diffExecutions(geth, b, { block: 1n });
+    expect(r2.normalisations.map((n) => n.rule)).not.toContain("anvil-first-block-base-fee");
+    expect(r2.verdict).toMatch(
+      /^DIVERGED: block 1 header baseFeePerGas differs \(0x3b9aca00 ≠ 0x342770c0\), an input/,
+    );
+    const derived = memorySource("A", {
+      prestateDiff: paid("0x8"),
+      structLogs: logs,
+      clientVersion: "anvil/v1.7.1",
+      header: { baseFeePerGas: "0x3b9aca01" },
+      genesis,
+    });
+    const r3 = await diffExecutions(derived, b, { block: 1n });
+    expect(r3.normalisations.map((n) => n.rule)).not.toContain("anvil-first-block-base-fee");
   });
 
   it("--tx on two equal executions: no divergence", async () => {

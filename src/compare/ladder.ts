@@ -28,6 +28,8 @@ import { functionSignature } from "../remote/pretty.js";
 import type { TraceConfig } from "../tracers/types.js";
 import {
   dropPaths,
+  HEADER_RULES,
+  type HeaderRule,
   type Implementation,
   type JsonPath,
   NORMALISATION_RULES,
@@ -104,6 +106,11 @@ export interface FirstDivergence {
   /** The first diverging opcode step and its context. */
   step?: Divergence;
   stepsCompared?: number;
+  /**
+   * Header fields that are inputs of the execution (base fee, timestamp, …) and differ:
+   * the transactions' differences may follow from them, so the verdict names them first.
+   */
+  inputDifferences?: Difference[];
   /**
    * When the first diverging frame differs in a log: the step of A's opcode trace that
    * emitted it (1-based number and the step), found by following the frame's path.
@@ -203,6 +210,9 @@ const HEADER_FIELDS = [
   "hash",
 ] as const;
 
+/** Header fields the transactions' execution reads (BASEFEE, TIMESTAMP, COINBASE, GASLIMIT, blob fees). */
+const EXECUTION_INPUTS = new Set(["baseFeePerGas", "timestamp", "miner", "gasLimit", "excessBlobGas"]);
+
 const CALL_FIELDS = [
   "type",
   "from",
@@ -241,6 +251,10 @@ class Ladder {
   readonly blockRules: BlockRule[] = [];
   private implA: Implementation | undefined;
   private implB: Implementation | undefined;
+  private readonly versions: { A: string | undefined; B: string | undefined } = {
+    A: undefined,
+    B: undefined,
+  };
   /** Each side's receipts and transaction objects of the block, by transaction hash (for the rules). */
   private readonly known = {
     A: { receipts: new Map<string, Json>(), txs: new Map<string, Json>() },
@@ -257,6 +271,8 @@ class Ladder {
     const [va, vb] = await Promise.all([this.a.clientVersion(), this.b.clientVersion()]);
     this.implA = implementationOf(va);
     this.implB = implementationOf(vb);
+    this.versions.A = va;
+    this.versions.B = vb;
     for (const [side, v] of [
       ["A", va],
       ["B", vb],
@@ -384,6 +400,33 @@ class Ladder {
       if (!sameJson(x, y)) diffs.push({ what: f, a: x, b: y });
     }
     return diffs;
+  }
+
+  /**
+   * The header rules (normalise.ts) that explain a differing field, read from each side's
+   * own header and its parent's; each one found is listed. Returns field → rule.
+   */
+  async headerRules(ba: BlockView, bb: BlockView, diffs: Difference[]): Promise<Map<string, HeaderRule>> {
+    const out = new Map<string, HeaderRule>();
+    for (const [side, block, source] of [
+      ["A", ba, this.a],
+      ["B", bb, this.b],
+    ] as const) {
+      const version = this.versions[side];
+      if (version === undefined || block.number === 0n) continue;
+      for (const rule of HEADER_RULES) {
+        if (!rule.client.test(version) || !diffs.some((d) => d.what === rule.field)) continue;
+        const parent = await source.blockByNumber(block.number - 1n).catch(() => undefined);
+        if (
+          parent === undefined ||
+          !rule.applies({ number: hex(block.number), ...block.header }, parent.header)
+        )
+          continue;
+        this.note(side, rule.name, rule.reason);
+        out.set(rule.field, rule);
+      }
+    }
+    return out;
   }
 
   async preBlockCalls(ba: BlockView, bb: BlockView): Promise<Difference[] | undefined> {
@@ -832,6 +875,8 @@ export async function diffExecutions(
     headerDiffs.length === 0 ? "header fields equal" : `${headerDiffs.map((d) => d.what).join(", ")} differ`,
     headerDiffs,
   );
+  const explained = await L.headerRules(ba, bb, headerDiffs);
+  const inputDiffs = headerDiffs.filter((d) => EXECUTION_INPUTS.has(d.what));
   // 3. pre-block system calls
   const pre = await L.preBlockCalls(ba, bb).catch((err: Error) => err);
   if (pre instanceof Error) L.level("pre-block system calls", "unavailable", pre.message);
@@ -912,7 +957,7 @@ export async function diffExecutions(
         number,
         focus,
         { kind: "header only" },
-        `DIVERGED: block ${number} headers differ (${headerDiffs.map((d) => d.what).join(", ")}) but no transaction or implicit operation Sonde can observe does`,
+        `DIVERGED: block ${number} headers differ (${headerDiffs.map((d) => fieldName(d, explained)).join(", ")}) but no transaction or implicit operation Sonde can observe does`,
       );
     }
     return finish(
@@ -1012,17 +1057,50 @@ export async function diffExecutions(
         number,
         focus,
         { kind: "header only" },
-        `DIVERGED: block ${number} headers differ (${headerDiffs.map((d) => d.what).join(", ")}); ${what} itself shows no difference`,
+        `DIVERGED: block ${number} headers differ (${headerDiffs.map((d) => fieldName(d, explained)).join(", ")}); ${what} itself shows no difference`,
       );
     }
     return finish(L, clients, number, focus, null, `no divergence in ${what}: ${equalLevels(L.levels)}`);
   }
-  const parts = [`DIVERGED: block ${number} tx ${firstTx} (${hash})`];
+  const parts = [`block ${number} tx ${firstTx} (${hash})`];
   if (frameText !== "") parts.push(`frame ${frameText}`);
   if (stepText !== "") parts.push(stepText);
   else if (logText !== "") parts.push(logText);
   else if (div.frameDifferences === undefined) parts.push(firstDifferenceText(L.levels));
-  return finish(L, clients, number, focus, div, parts.join(", "));
+  if (inputDiffs.length > 0) {
+    // The transactions ran on different inputs: name those header fields first.
+    div.inputDifferences = inputDiffs;
+    return finish(
+      L,
+      clients,
+      number,
+      focus,
+      div,
+      `DIVERGED: block ${number} header ${inputText(inputDiffs, explained)}, ` +
+        `${inputDiffs.length === 1 ? "an input" : "inputs"} of the execution; first consequence: ${parts.join(", ")}`,
+    );
+  }
+  return finish(L, clients, number, focus, div, `DIVERGED: ${parts.join(", ")}`);
+}
+
+/** A differing header field, with the header rule that explains it. */
+function fieldName(d: Difference, explained: Map<string, HeaderRule>): string {
+  const rule = explained.get(d.what);
+  return rule === undefined ? d.what : `${d.what}: ${rule.short}, rule ${rule.name}`;
+}
+
+/** "baseFeePerGas differs (0x1 ≠ 0x2: anvil's …, rule …)" for the differing execution inputs. */
+function inputText(diffs: Difference[], explained: Map<string, HeaderRule>): string {
+  const each = diffs.map((d) => {
+    const rule = explained.get(d.what);
+    const why = rule === undefined ? "" : `: ${rule.short}, rule ${rule.name}`;
+    return `${d.what} (${short(d.a)} ≠ ${short(d.b)}${why})`;
+  });
+  if (diffs.length === 1) {
+    const d = diffs[0]!;
+    return `${d.what} differs ${each[0]!.slice(d.what.length + 1)}`;
+  }
+  return `${each.slice(0, -1).join(", ")} and ${each.at(-1)} differ`;
 }
 
 /** "receipts, post-state, call tree and opcodes equal" — the transaction levels compared, and those not. */
@@ -1041,7 +1119,8 @@ function equalLevels(levels: LevelResult[]): string {
 }
 
 function firstDifferenceText(levels: LevelResult[]): string {
-  const d = levels.find((l) => l.status === "different")?.differences[0];
+  // The header is named apart (as an input of the execution, or not at all: a consequence).
+  const d = levels.find((l) => l.status === "different" && l.level !== "header")?.differences[0];
   return d === undefined ? "" : `${d.what}: ${short(d.a)} ≠ ${short(d.b)}`;
 }
 

@@ -481,3 +481,29 @@ describe("dropPaths", () => {
     expect(v).toEqual({ a: { c: 2 }, l: [{ x: 1 }, { y: 3 }] });
   });
 });
+
+describe("calcBaseFee and anvil-first-block-base-fee", async () => {
+  const { ANVIL_FIRST_BLOCK_BASE_FEE, calcBaseFee } = await import("./normalise.js");
+  it("derives the next base fee as go-ethereum's CalcBaseFee", () => {
+    const parent = (used: bigint) => ({
+      gasLimit: "0x1c9c380",
+      gasUsed: `0x${used.toString(16)}`,
+      baseFeePerGas: "0x3b9aca00",
+    });
+    expect(calcBaseFee(parent(0n))).toBe(875_000_000n);
+    expect(calcBaseFee(parent(15_000_000n))).toBe(1_000_000_000n);
+    expect(calcBaseFee(parent(30_000_000n))).toBe(1_125_000_000n);
+  });
+  it("recognises block 1 carrying the genesis base fee where go-ethereum derives another", () => {
+    const genesis = { number: "0x0", gasLimit: "0x1c9c380", gasUsed: "0x0", baseFeePerGas: "0x3b9aca00" };
+    expect(ANVIL_FIRST_BLOCK_BASE_FEE.applies({ number: "0x1", baseFeePerGas: "0x3b9aca00" }, genesis)).toBe(
+      true,
+    );
+    expect(ANVIL_FIRST_BLOCK_BASE_FEE.applies({ number: "0x1", baseFeePerGas: "0x342770c0" }, genesis)).toBe(
+      false,
+    );
+    expect(ANVIL_FIRST_BLOCK_BASE_FEE.applies({ number: "0x2", baseFeePerGas: "0x3b9aca00" }, genesis)).toBe(
+      false,
+    );
+  });
+});

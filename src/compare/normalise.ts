@@ -591,6 +591,73 @@ export const REVM_INSPECTORS_RULES: NormalisationRule[] = [
   },
 ];
 
+// ---------------------------------------------------------------------------------------
+// Block-level rules: departures in a block header that follow from how a development node
+// builds its blocks (the ladder applies them, each reading only the same side's headers).
+
+/** go-ethereum's CalcBaseFee (EIP-1559: elasticity 2, denominator 8) for the block after `parent`. */
+export function calcBaseFee(parent: {
+  gasLimit?: unknown;
+  gasUsed?: unknown;
+  baseFeePerGas?: unknown;
+}): bigint {
+  const limit = BigInt(String(parent.gasLimit));
+  const used = BigInt(String(parent.gasUsed));
+  const fee = BigInt(String(parent.baseFeePerGas));
+  const target = limit / 2n;
+  if (used === target) return fee;
+  if (used > target) {
+    const d = (fee * (used - target)) / target / 8n;
+    return fee + (d < 1n ? 1n : d);
+  }
+  const next = fee - (fee * (target - used)) / target / 8n;
+  return next < 0n ? 0n : next;
+}
+
+/** A known departure in a block header of an implementation (matched by client version). */
+export interface HeaderRule {
+  name: string;
+  reason: string;
+  /** The client versions (web3_clientVersion) it applies to. */
+  client: RegExp;
+  /** The header field it explains. */
+  field: string;
+  /** Said of the field in a verdict ("anvil's first-block base fee"). */
+  short: string;
+  /** Whether `header` (of this side), with its parent's header, shows the departure. */
+  applies: (header: Json, parent: Json) => boolean;
+}
+
+export const ANVIL_FIRST_BLOCK_BASE_FEE: HeaderRule = {
+  name: "anvil-first-block-base-fee",
+  reason:
+    "anvil gives its first mined block the genesis base fee itself (its fee manager starts from the " +
+    "configured base fee and only updates it after a block is mined); go-ethereum's CalcBaseFee " +
+    "(consensus/misc/eip1559) derives block 1's base fee from the genesis header like any other " +
+    "(1 gwei with no gas used gives 0.875 gwei). Recognised when the same side's block 1 carries its " +
+    "genesis base fee and go-ethereum's rule gives another value; the base fee is an input of the " +
+    "execution, so the difference is reported as the cause (fee payments differ as a consequence), " +
+    "not forgiven. To compare the executions, give anvil go-ethereum's value before its first block " +
+    "(anvil_setNextBlockBaseFeePerGas with calcBaseFee of its genesis header).",
+  client: /^anvil\//i,
+  field: "baseFeePerGas",
+  short: "anvil's first-block base fee",
+  applies: (header, parent) => {
+    try {
+      if (BigInt(String(header.number)) !== 1n || header.baseFeePerGas === undefined) return false;
+      if (parent.baseFeePerGas === undefined || parent.gasLimit === undefined || parent.gasUsed === undefined)
+        return false;
+      const own = BigInt(String(header.baseFeePerGas));
+      return own === BigInt(String(parent.baseFeePerGas)) && own !== calcBaseFee(parent);
+    } catch {
+      return false;
+    }
+  },
+};
+
+/** The header rules, in the order they are tried. */
+export const HEADER_RULES: readonly HeaderRule[] = [ANVIL_FIRST_BLOCK_BASE_FEE];
+
 /** Every rule this module knows. */
 export const NORMALISATION_RULES: readonly NormalisationRule[] = [...REVM_INSPECTORS_RULES];
 

@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { calcBaseFee } from "../../src/compare/normalise.js";
 import { devAccounts, devGenesisJson } from "../../src/node/devchain.js";
 import { type Anvil, type RpcClient, startAnvil } from "./anvil.js";
 import { buildMix, CHAIN_ID, emptyWorld, learn, type MixTx, type SignedTx, signMixTx } from "./mix.js";
@@ -52,24 +53,12 @@ export function startMixAnvil(file: string): Promise<Anvil> {
   });
 }
 
-/** go-ethereum's CalcBaseFee (EIP-1559, elasticity 2, denominator 8) for the block after `parent`. */
-export function nextBaseFee(parent: Json): bigint {
-  const limit = BigInt(String(parent.gasLimit));
-  const used = BigInt(String(parent.gasUsed));
-  const fee = BigInt(String(parent.baseFeePerGas));
-  const target = limit / 2n;
-  if (used === target) return fee;
-  if (used > target) {
-    const d = (fee * (used - target)) / target / 8n;
-    return fee + (d < 1n ? 1n : d);
-  }
-  const next = fee - (fee * (target - used)) / target / 8n;
-  return next < 0n ? 0n : next;
-}
+/** go-ethereum's CalcBaseFee for the block after `parent` (src/compare/normalise.ts). */
+export const nextBaseFee = (parent: Json): bigint => calcBaseFee(parent);
 
 /**
  * anvil gives its first block the genesis base fee itself, go-ethereum derives block 1's from
- * the genesis header (node-compare.test.ts, rule anvil-first-block-base-fee): anvil is told
+ * the genesis header (rule anvil-first-block-base-fee, src/compare/normalise.ts): anvil is told
  * go-ethereum's value, computed from anvil's own genesis header, before the first block.
  */
 export async function setGethFirstBaseFee(anvil: RpcClient): Promise<void> {

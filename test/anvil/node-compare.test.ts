@@ -32,7 +32,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEACON_ROOTS_ADDRESS, HISTORY_STORAGE_ADDRESS } from "../../src/block/system.js";
 import { diffExecutions } from "../../src/compare/ladder.js";
 import { formatLadderReport } from "../../src/compare/ladder-report.js";
-import { normaliseTrace } from "../../src/compare/normalise.js";
+import { ANVIL_FIRST_BLOCK_BASE_FEE, normaliseTrace } from "../../src/compare/normalise.js";
 import { RpcSource } from "../../src/compare/sources.js";
 import { devAccounts } from "../../src/node/devchain.js";
 import { parseGenesis } from "../../src/node/genesis.js";
@@ -115,14 +115,13 @@ const BLOCK_RULES = [
       "anvil's state before it is compared.",
   },
   {
-    name: "anvil-first-block-base-fee",
+    // The rule lives in src/compare/normalise.ts (sonde diff recognises and lists it); here it
+    // is applied as an input, so that every block's baseFeePerGas can be compared.
+    name: ANVIL_FIRST_BLOCK_BASE_FEE.name,
     reason:
-      "anvil gives its first mined block the genesis base fee itself (its fee manager starts from the " +
-      "configured base fee and only updates it after a block is mined); go-ethereum's CalcBaseFee " +
-      "(consensus/misc/eip1559) derives block 1's base fee from the genesis header like any other " +
-      "(London is active at genesis): 1 gwei with no gas used gives 0.875 gwei. Applied as an input: " +
-      "before the first block anvil is told go-ethereum's value with anvil_setNextBlockBaseFeePerGas, " +
-      "computed here from anvil's own genesis header; every block's baseFeePerGas is then compared.",
+      `${ANVIL_FIRST_BLOCK_BASE_FEE.reason} Applied as an input: before the first block anvil is told ` +
+      "go-ethereum's value with anvil_setNextBlockBaseFeePerGas, computed from anvil's own genesis " +
+      "header; every block's baseFeePerGas is then compared.",
   },
   {
     name: "random-mix-hash",
