@@ -47,7 +47,7 @@ import {
   runPrepared,
   stateOf,
 } from "./exec.js";
-import { FilterManager, type LogCriteria } from "./filters.js";
+import { FilterManager, type LogCriteria, withinBounds } from "./filters.js";
 import {
   formatBlock,
   formatHeader,
@@ -656,6 +656,16 @@ function filterBound(v: unknown, what: string): bigint | undefined {
   return (ref as { tag: string }).tag === "earliest" ? 0n : undefined;
 }
 
+/** A filter's or log subscription's numeric bounds, after checkSubscribeRange accepted them. */
+function filterBounds(c: Json): { from?: bigint; to?: bigint } {
+  const out: { from?: bigint; to?: bigint } = {};
+  const from = filterBound(c.fromBlock, "fromBlock");
+  const to = filterBound(c.toBlock, "toBlock");
+  if (from !== undefined) out.from = from;
+  if (to !== undefined) out.to = to;
+  return out;
+}
+
 function readFilterCriteria(p: unknown[]): LogCriteria {
   const crit = p[0];
   if (typeof crit !== "object" || crit === null || Array.isArray(crit)) {
@@ -674,12 +684,7 @@ function readFilterCriteria(p: unknown[]): LogCriteria {
     return { filter, blockHash: param([c.blockHash], 0, readHash) };
   }
   checkSubscribeRange(c);
-  const out: LogCriteria = { filter };
-  const from = filterBound(c.fromBlock, "fromBlock");
-  const to = filterBound(c.toBlock, "toBlock");
-  if (from !== undefined) out.from = from;
-  if (to !== undefined) out.to = to;
-  return out;
+  return { filter, ...filterBounds(c) };
 }
 
 function filterId(p: unknown[]): string {
@@ -919,8 +924,11 @@ export function ethNamespace(env: RpcEnv): Namespace {
           throw new RpcError(INVALID_PARAMS, "invalid argument 1: expected a filter object");
         const filter = param([raw], 0, (v) => readLogFilterCriteria(v as Json, ""));
         checkSubscribeRange(raw as Json);
+        // As go-ethereum's subscription, only logs of blocks within numeric bounds are sent.
+        const bounds = filterBounds(raw as Json);
         return subs.subscribe((notify) => {
           const fn = (b: StoredBlock) => {
+            if (!withinBounds(bounds, b.block.header.number)) return;
             for (const l of blockLogs(b, filter)) notify(l);
           };
           node.events.on("block", fn);

@@ -145,6 +145,41 @@ describe("polling filters", () => {
     expect(await rpc.call("eth_subscribe", ["logs", { address: contract }], ctx)).toBe("0x01");
   });
 
+  it("a log subscription sends only the logs of blocks within its numeric bounds", async () => {
+    const sent: unknown[][] = [];
+    const cleanups: (() => void)[] = [];
+    const ctx = {
+      transport: "ws" as const,
+      subscriptions: {
+        subscribe: (setup: (notify: (v: unknown) => void) => () => void) => {
+          const got: unknown[] = [];
+          sent.push(got);
+          cleanups.push(setup((v) => got.push(v)));
+          return `0x${sent.length}`;
+        },
+        unsubscribe: () => true,
+      },
+    };
+    const head = BigInt((await call("eth_blockNumber")) as string);
+    const hex = (n: bigint) => `0x${n.toString(16)}`;
+    await rpc.call(
+      "eth_subscribe",
+      ["logs", { address: contract, fromBlock: hex(head + 2n), toBlock: hex(head + 2n) }],
+      ctx,
+    );
+    await rpc.call("eth_subscribe", ["logs", { address: contract, fromBlock: hex(head + 2n) }], ctx);
+    await rpc.call("eth_subscribe", ["logs", { address: contract }], ctx);
+    for (let i = 0; i < 3; i++) {
+      await call("eth_sendTransaction", { from: alice!.address, to: contract });
+      await mined();
+    }
+    const blocksOf = (logs: unknown[]) => logs.map((l) => BigInt((l as { blockNumber: string }).blockNumber));
+    expect(blocksOf(sent[0]!)).toEqual([head + 2n]);
+    expect(blocksOf(sent[1]!)).toEqual([head + 2n, head + 3n]);
+    expect(blocksOf(sent[2]!)).toEqual([head + 1n, head + 2n, head + 3n]);
+    for (const c of cleanups) c();
+  });
+
   it("removes filters not polled within the timeout", () => {
     let now = 0;
     const m = new FilterManager(node, blockLogs, { timeoutMs: 1000, now: () => now });

@@ -33,6 +33,11 @@ export interface LogCriteria {
   to?: bigint;
 }
 
+/** Whether block `n` lies within a filter's or subscription's numeric bounds. */
+export function withinBounds(crit: { from?: bigint; to?: bigint }, n: bigint): boolean {
+  return (crit.from === undefined || n >= crit.from) && (crit.to === undefined || n <= crit.to);
+}
+
 interface FilterBase {
   lastPoll: number;
   unsubscribe: () => void;
@@ -83,9 +88,7 @@ export class FilterManager {
   newLogFilter(crit: LogCriteria): string {
     const logs: Json[] = [];
     const onBlock = (b: StoredBlock) => {
-      const n = b.block.header.number;
-      if (crit.from !== undefined && n < crit.from) return;
-      if (crit.to !== undefined && n > crit.to) return;
+      if (!withinBounds(crit, b.block.header.number)) return;
       logs.push(...this.blockLogs(b, crit.filter));
     };
     this.node.events.on("block", onBlock);
