@@ -169,15 +169,19 @@ export function checkGasLimit(parentGasLimit: bigint, gasLimit: bigint): void {
 /** EIP-1559 base fee of the child of `parent`. */
 export function calcBaseFee(spec: ChainSpec, parent: Header): bigint {
   if (!isLondon(spec, parent.number)) return INITIAL_BASE_FEE;
-  const parentBaseFee = parent.baseFeePerGas ?? 0n;
-  const target = parent.gasLimit / ELASTICITY_MULTIPLIER;
-  if (parent.gasUsed === target) return parentBaseFee;
-  if (parent.gasUsed > target) {
-    const delta = (parentBaseFee * (parent.gasUsed - target)) / target / BASE_FEE_CHANGE_DENOMINATOR;
-    return parentBaseFee + (delta < 1n ? 1n : delta);
+  return nextBaseFee(parent.gasLimit, parent.gasUsed, parent.baseFeePerGas ?? 0n);
+}
+
+/** EIP-1559's base fee after a London block with this gas limit, gas used and base fee. */
+export function nextBaseFee(gasLimit: bigint, gasUsed: bigint, baseFee: bigint): bigint {
+  const target = gasLimit / ELASTICITY_MULTIPLIER;
+  if (gasUsed === target) return baseFee;
+  if (gasUsed > target) {
+    const delta = (baseFee * (gasUsed - target)) / target / BASE_FEE_CHANGE_DENOMINATOR;
+    return baseFee + (delta < 1n ? 1n : delta);
   }
-  const delta = (parentBaseFee * (target - parent.gasUsed)) / target / BASE_FEE_CHANGE_DENOMINATOR;
-  const fee = parentBaseFee - delta;
+  const delta = (baseFee * (target - gasUsed)) / target / BASE_FEE_CHANGE_DENOMINATOR;
+  const fee = baseFee - delta;
   return fee < 0n ? 0n : fee;
 }
 

@@ -18,6 +18,7 @@
  * Today the rules cover revm-inspectors (the tracers of anvil and reth), as measured against
  * anvil 1.7.1 on Prague.
  */
+import { nextBaseFee } from "../chain/validate.js";
 import type { Address } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import type { TraceConfig } from "../tracers/types.js";
@@ -595,23 +596,17 @@ export const REVM_INSPECTORS_RULES: NormalisationRule[] = [
 // Block-level rules: departures in a block header that follow from how a development node
 // builds its blocks (the ladder applies them, each reading only the same side's headers).
 
-/** go-ethereum's CalcBaseFee (EIP-1559: elasticity 2, denominator 8) for the block after `parent`. */
+/** go-ethereum's CalcBaseFee for the block after `parent`, a JSON-RPC header of a London block. */
 export function calcBaseFee(parent: {
   gasLimit?: unknown;
   gasUsed?: unknown;
   baseFeePerGas?: unknown;
 }): bigint {
-  const limit = BigInt(String(parent.gasLimit));
-  const used = BigInt(String(parent.gasUsed));
-  const fee = BigInt(String(parent.baseFeePerGas));
-  const target = limit / 2n;
-  if (used === target) return fee;
-  if (used > target) {
-    const d = (fee * (used - target)) / target / 8n;
-    return fee + (d < 1n ? 1n : d);
-  }
-  const next = fee - (fee * (target - used)) / target / 8n;
-  return next < 0n ? 0n : next;
+  return nextBaseFee(
+    BigInt(String(parent.gasLimit)),
+    BigInt(String(parent.gasUsed)),
+    BigInt(String(parent.baseFeePerGas)),
+  );
 }
 
 /** A known departure in a block header of an implementation (matched by client version). */
