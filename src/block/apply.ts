@@ -67,9 +67,10 @@ export interface ApplyOptions {
   noBaseFee?: boolean;
   /**
    * performance.now() time after which execution is abandoned with the EVM's
-   * ExecutionAbortedError (eth_call's --rpc.evmtimeout); the state is then unusable.
+   * ExecutionAbortedError (eth_call's --rpc.evmtimeout, a trace's timeout); the state is
+   * then unusable. Undefined: no deadline.
    */
-  deadline?: number;
+  deadline?: number | undefined;
 }
 
 export interface TxResult {

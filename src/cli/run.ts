@@ -275,7 +275,7 @@ async function traceCommand(call: CallOptions, config: TraceConfig): Promise<num
   let run: ReturnType<typeof runTrace<unknown>>;
   try {
     run = runTrace(config, { fork: call.fork ?? LATEST_FORK, sink: out.write }, (hooks, deadline) =>
-      executeCall({ ...call, hooks, ...(deadline === undefined ? {} : { deadline }) }),
+      executeCall({ ...call, hooks, deadline }),
     );
   } catch (err) {
     // Building the tracer failed: an unknown name, bad options, bad JavaScript.

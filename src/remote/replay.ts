@@ -767,7 +767,7 @@ async function replay(
           (db, hooks, deadline) =>
             applyTransaction(db, ctx, tx, sender, fork, hooks, {
               ...applyOpts,
-              ...(deadline === undefined ? {} : { deadline }),
+              deadline,
             }),
           file,
         );

@@ -192,7 +192,7 @@ function traceTx(node: DevNode, b: StoredBlock, index: number, config: TraceConf
     (hooks, deadline) =>
       applyTransaction(state, ctx, tx, sender, fork, hooks, {
         blockGasAvailable: b.block.header.gasLimit - gasUsed,
-        ...(deadline === undefined ? {} : { deadline }),
+        deadline,
       }),
   );
 }
@@ -247,7 +247,7 @@ export function replayBlock(
       run: (hooks, deadline) => {
         const r = applyTransaction(cur.state, cur.ctx, tx, sender, cur.fork, hooks, {
           blockGasAvailable: gasLimit - cur.gasUsed,
-          ...(deadline === undefined ? {} : { deadline }),
+          deadline,
         });
         cur.gasUsed += r.gasUsed;
         done = true;

@@ -274,7 +274,7 @@ function replayOne(node: DevNode, hash: string, types: ReadonlySet<TraceType>): 
   return runParity(types, txContext(node, b, loc.index, hash, fork), (hooks, deadline) =>
     applyTransaction(state, ctx, tx, sender, fork, hooks, {
       blockGasAvailable: b.block.header.gasLimit - gasUsed,
-      ...(deadline === undefined ? {} : { deadline }),
+      deadline,
     }),
   );
 }
@@ -327,7 +327,7 @@ function runCallOn(
     return applyTransaction(state, ctx, m.tx, m.from, env.fork, hooks, {
       blockGasAvailable: m.tx.gasLimit,
       skipTransactionChecks: true,
-      ...(deadline === undefined ? {} : { deadline }),
+      deadline,
     });
   } catch (err) {
     if (err instanceof TxValidationError) {
@@ -569,7 +569,7 @@ export function traceNamespace(env: RpcEnv): Namespace {
         try {
           return applyTransaction(state, e.ctx, tx, sender, e.fork, hooks, {
             blockGasAvailable: b.block.header.gasLimit,
-            ...(deadline === undefined ? {} : { deadline }),
+            deadline,
           });
         } catch (err) {
           if (err instanceof TxValidationError) throw serverError(err.message);

@@ -31,7 +31,7 @@ export interface CallOptions {
   /** Block context (default: block 1, timestamp 1, zero coinbase and fees). */
   block?: BlockContext;
   /** performance.now() time past which the EVM abandons the call (ExecutionAbortedError). */
-  deadline?: number;
+  deadline?: number | undefined;
 }
 
 export interface CallOutput {

@@ -74,8 +74,7 @@ describe("runTrace", () => {
     const run = runTrace(
       { tracer: "4byteTracer", timeout: "50ms" },
       { fork: Fork.Cancun },
-      (hooks, deadline) =>
-        executeCall({ code: LOOP, gas: 10n ** 15n, hooks, ...(deadline === undefined ? {} : { deadline }) }),
+      (hooks, deadline) => executeCall({ code: LOOP, gas: 10n ** 15n, hooks, deadline }),
     );
     expect(run.error?.message).toBe("execution timeout");
     expect(run.value).toBeUndefined();
