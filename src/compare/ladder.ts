@@ -876,6 +876,8 @@ export async function diffExecutions(
     headerDiffs,
   );
   const explained = await L.headerRules(ba, bb, headerDiffs);
+  /** The differing header fields, each with the rule that explains it, if one does. */
+  const headerText = headerDiffs.map((d) => fieldName(d, explained)).join(", ");
   const inputDiffs = headerDiffs.filter((d) => EXECUTION_INPUTS.has(d.what));
   // 3. pre-block system calls
   const pre = await L.preBlockCalls(ba, bb).catch((err: Error) => err);
@@ -957,7 +959,7 @@ export async function diffExecutions(
         number,
         focus,
         { kind: "header only" },
-        `DIVERGED: block ${number} headers differ (${headerDiffs.map((d) => fieldName(d, explained)).join(", ")}) but no transaction or implicit operation Sonde can observe does`,
+        `DIVERGED: block ${number} headers differ (${headerText}) but no transaction or implicit operation Sonde can observe does`,
       );
     }
     return finish(
@@ -1057,7 +1059,7 @@ export async function diffExecutions(
         number,
         focus,
         { kind: "header only" },
-        `DIVERGED: block ${number} headers differ (${headerDiffs.map((d) => fieldName(d, explained)).join(", ")}); ${what} itself shows no difference`,
+        `DIVERGED: block ${number} headers differ (${headerText}); ${what} itself shows no difference`,
       );
     }
     return finish(L, clients, number, focus, null, `no divergence in ${what}: ${equalLevels(L.levels)}`);
