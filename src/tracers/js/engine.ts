@@ -15,7 +15,8 @@
  * Stack words, memory, contract data and state are read from the host only when the
  * tracer asks for them.
  *
- * Limits: each runtime has a memory cap and a stack cap (configureJsSandbox), and an
+ * Limits: each runtime has a memory cap (QuickJS's own count, and the cap on its module's
+ * WebAssembly memory in ./sandbox.ts) and a stack cap (configureJsSandbox), and an
  * interrupt handler ends any call running past the trace deadline (TracerContext.deadline,
  * set by runTrace; without one, any single call is cut at the default trace timeout). A
  * tracer exception, timeout or memory exhaustion ends the trace with go-ethereum's text,
@@ -42,11 +43,13 @@ import { BIGINT_JS } from "./bigint.js";
 import { CTX_KIND, PRELUDE_JS, SLOT, SLOT_COUNT } from "./prelude.js";
 import {
   currentModule,
+  heapRefusals,
   type InterruptCounter,
   interruptCounter,
   type RawAccess,
   rawAccess,
   retireModule,
+  setHeapAllowance,
 } from "./sandbox.js";
 
 export interface JsSandboxLimits {
@@ -69,6 +72,7 @@ export function configureJsSandbox(next: Partial<JsSandboxLimits>): void {
     if (!(next.memoryLimit >= 1024 * 1024))
       throw new RangeError("JavaScript tracer memory limit must be at least 1 MB");
     limits.memoryLimit = next.memoryLimit;
+    setHeapAllowance(next.memoryLimit);
   }
   if (next.maxStackSize !== undefined) {
     // The sandbox's own C stack is a few MB; QuickJS must give up well before it.
@@ -137,6 +141,8 @@ export class JsTracer implements Tracer {
   private readonly perCallLimit: number;
   private callSeq = 0;
   private seenSeq = -1;
+  /** The module's count of refused memory growths when the current call began. */
+  private refusalsAtCall = 0;
   private callStart = 0;
   /** QuickJS's interrupt counter, steered so the deadline is checked often enough; or null. */
   private counter: InterruptCounter | null = null;
@@ -459,6 +465,7 @@ export class JsTracer implements Tracer {
   /** Starts a call into the sandbox: a new per-call time limit, an early first check. */
   private beginCall(): void {
     this.callSeq++;
+    this.refusalsAtCall = heapRefusals(this.module);
     if (this.counter !== null) {
       this.pollBudget = FIRST_CHECK_POLLS;
       this.counter.set(FIRST_CHECK_POLLS);
@@ -564,8 +571,10 @@ export class JsTracer implements Tracer {
   private describe(error: QuickJSHandle): string {
     let text = "unknown error";
     let stack = "";
+    let unread = true;
     try {
       const d = this.vm.dump(error) as unknown;
+      unread = d === null || d === undefined;
       if (d !== null && typeof d === "object" && typeof (d as { message?: unknown }).message === "string") {
         const e = d as { name?: unknown; message: string; stack?: unknown };
         text = typeof e.name === "string" && e.name !== "" ? `${e.name}: ${e.message}` : e.message;
@@ -582,7 +591,10 @@ export class JsTracer implements Tracer {
     }
     if (this.timedOut) text = "execution timeout";
     else if (this.pending !== null) text = this.pending;
-    else if (/^InternalError: out of memory/.test(text))
+    else if (
+      /^InternalError: out of memory/.test(text) ||
+      (unread && heapRefusals(this.module) > this.refusalsAtCall)
+    )
       text = "JavaScript tracer ran out of memory (limit reached)";
     const at = stack.split("\n").find((line) => line.includes(FILE));
     if (at !== undefined) text += ` at ${at.trim().replace(/^at /, "")}`;

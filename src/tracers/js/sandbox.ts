@@ -27,14 +27,77 @@
  * needs. The counter's place in the context is found once per module by watching it
  * count down and confirmed by steering it; when it is not found the counter is left
  * alone (QuickJS's own cadence).
+ *
+ * Memory is capped where it is allocated: each module gets a WebAssembly memory of its
+ * own whose growth is refused beyond its initial 16 MB plus the tracer memory limit, so
+ * the allocation that would pass it fails inside QuickJS and the tracer gets QuickJS's
+ * "out of memory". QuickJS's own limit (`setMemoryLimit`) is not enough alone: in this
+ * build `malloc_usable_size` is unavailable, so QuickJS counts a fixed overhead per
+ * allocation and not its size. Many small objects reach that count, but a loop keeping
+ * 1 MB ArrayBuffers or strings went on until the 2 GB WebAssembly maximum (measured:
+ * 2,141 buffers under a 16 MB limit), and that memory stayed with the process. The
+ * tracers alive at one time (the JavaScript members of one muxTracer) share the cap.
  */
 import {
   newQuickJSWASMModule,
+  newVariant,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSWASMModule,
+  RELEASE_SYNC,
 } from "quickjs-emscripten";
 import { TracerError } from "../types.js";
+
+const WASM_PAGE = 65536;
+/** The module's initial memory: emscripten's INITIAL_MEMORY for this build (16 MB). */
+const INITIAL_BYTES = 16 * 1024 * 1024;
+/** WebAssembly's 32-bit maximum, as the build itself declares (2 GB). */
+const MAXIMUM_PAGES = 32768;
+
+let heapAllowance = 64 * 1024 * 1024;
+
+/** How far a module's memory may grow beyond its initial size (the tracer memory limit). */
+export function setHeapAllowance(bytes: number): void {
+  heapAllowance = bytes;
+}
+
+/** The memory of each loaded module, and how many of its growths were refused. */
+const memories = new WeakMap<QuickJSWASMModule, { memory: WebAssembly.Memory; refused: number }>();
+
+/** The current size of `m`'s WebAssembly memory in bytes, or null when unknown. */
+export function moduleMemoryBytes(m: QuickJSWASMModule): number | null {
+  return memories.get(m)?.memory.buffer.byteLength ?? null;
+}
+
+/**
+ * How many times `m`'s memory was refused growth so far. When QuickJS has no memory left
+ * even for its "out of memory" error it throws null; a count that moved during the call
+ * tells the engine why.
+ */
+export function heapRefusals(m: QuickJSWASMModule): number {
+  return memories.get(m)?.refused ?? 0;
+}
+
+/** Loads one QuickJS module into a memory whose growth is capped (see the header). */
+async function loadModule(): Promise<QuickJSWASMModule> {
+  const memory = new WebAssembly.Memory({ initial: INITIAL_BYTES / WASM_PAGE, maximum: MAXIMUM_PAGES });
+  const grow = memory.grow.bind(memory);
+  const entry = { memory, refused: 0 };
+  // emscripten grows the heap through this property and treats a throw as "no memory",
+  // trying smaller steps and then failing the allocation.
+  Object.defineProperty(memory, "grow", {
+    value: (pages: number): number => {
+      if (memory.buffer.byteLength + pages * WASM_PAGE > INITIAL_BYTES + heapAllowance) {
+        entry.refused++;
+        throw new RangeError("JavaScript tracer memory limit reached");
+      }
+      return grow(pages);
+    },
+  });
+  const m = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: memory }));
+  memories.set(m, entry);
+  return m;
+}
 
 let active: QuickJSWASMModule | null = null;
 let spare: QuickJSWASMModule | null = null;
@@ -46,7 +109,7 @@ let loading: Promise<void> | null = null;
  */
 export function initJsTracers(): Promise<void> {
   if (loading === null) {
-    loading = Promise.all([newQuickJSWASMModule(), newQuickJSWASMModule()]).then(([a, b]) => {
+    loading = Promise.all([loadModule(), loadModule()]).then(([a, b]) => {
       active = a;
       spare = b;
     });
@@ -92,7 +155,7 @@ export function retireModule(m: QuickJSWASMModule): void {
   }
   active = spare;
   spare = null;
-  newQuickJSWASMModule().then(
+  loadModule().then(
     (fresh) => {
       if (active === null) active = fresh;
       else if (spare === null) spare = fresh;

@@ -7,7 +7,7 @@ import { buildTracer } from "../registry.js";
 import { runTrace } from "../trace.js";
 import { TracerError } from "../types.js";
 import { configureJsSandbox, initJsTracers, jsSandboxLimits } from "./index.js";
-import { retiredModules } from "./sandbox.js";
+import { currentModule, moduleMemoryBytes, retiredModules } from "./sandbox.js";
 
 beforeAll(async () => {
   await initJsTracers();
@@ -112,20 +112,41 @@ describe("JavaScript tracer sandbox", () => {
     stillWorks();
   });
 
-  it("caps memory with a clean error", () => {
+  it("caps memory with a clean error, counting large buffers and strings", () => {
     const saved = jsSandboxLimits();
     configureJsSandbox({ memoryLimit: 16 * 1024 * 1024 });
+    const before = moduleMemoryBytes(currentModule()) ?? 0;
     try {
-      const r = trace(
-        "{keep: [], step: function() { for (;;) this.keep.push(new Array(100000).fill(1.5)); }, fault: function() {}, result: function() { return 1; }}",
-      );
-      expect(r.error).toMatch(
-        /^JavaScript tracer ran out of memory \(limit reached\) at step \(<eval>.*\) {4}in server-side tracer function 'step'$/,
-      );
+      // The 60 s timeout leaves only the memory cap to end these loops. Before the cap on
+      // the module's WebAssembly memory, the buffers and strings went on to 2 GB.
+      for (const keep of [
+        "new ArrayBuffer(1000000)",
+        "'x'.repeat(1000000)",
+        "new Array(100000).fill(1.5)",
+        "new Uint8Array(1500000000)",
+      ]) {
+        const r = trace(
+          `{keep: [], step: function() { for (;;) this.keep.push(${keep}); }, fault: function() {}, result: function() { return 1; }}`,
+          "60s",
+        );
+        expect(r.error, keep).toMatch(
+          /^JavaScript tracer ran out of memory \(limit reached\) at step \(<eval>.*\) {4}in server-side tracer function 'step'$/,
+        );
+      }
+      // Many small objects fill the heap until QuickJS cannot even build its error.
       const s = trace(
         "{fault: function() {}, result: function() { var k = []; for (;;) k.push({n: k.length}); }}",
+        "60s",
       );
-      expect(s.error).toMatch(/out of memory.*in server-side tracer function 'result'$/);
+      expect(s.error).toMatch(
+        /^JavaScript tracer ran out of memory \(limit reached\).*in server-side tracer function 'result'$/,
+      );
+      expect(trace("{fault: function() {}, result: function() { throw null; }}").error).toBe(
+        "null    in server-side tracer function 'result'",
+      );
+      const after = moduleMemoryBytes(currentModule());
+      expect(after).not.toBeNull();
+      expect(after).toBeLessThanOrEqual(Math.max(before, (16 + 16) * 1024 * 1024));
     } finally {
       configureJsSandbox(saved);
     }
