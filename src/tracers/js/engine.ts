@@ -43,7 +43,8 @@ import { BIGINT_JS } from "./bigint.js";
 import { CTX_KIND, PRELUDE_JS, SLOT, SLOT_COUNT } from "./prelude.js";
 import {
   currentModule,
-  heapRefusals,
+  type HeapCounters,
+  heapCounters,
   type InterruptCounter,
   interruptCounter,
   type RawAccess,
@@ -143,6 +144,7 @@ export class JsTracer implements Tracer {
   private seenSeq = -1;
   /** The module's count of refused memory growths when the current call began. */
   private refusalsAtCall = 0;
+  private readonly heap: HeapCounters;
   private callStart = 0;
   /** QuickJS's interrupt counter, steered so the deadline is checked often enough; or null. */
   private counter: InterruptCounter | null = null;
@@ -179,6 +181,7 @@ export class JsTracer implements Tracer {
     ctx: TracerContext,
   ) {
     this.module = currentModule();
+    this.heap = heapCounters(this.module);
     this.deadline = ctx.deadline ?? Number.POSITIVE_INFINITY;
     this.perCallLimit = ctx.deadline === undefined ? DEFAULT_TRACE_TIMEOUT_MS : Number.POSITIVE_INFINITY;
     this.slots = new Float64Array(SLOT_COUNT);
@@ -465,7 +468,7 @@ export class JsTracer implements Tracer {
   /** Starts a call into the sandbox: a new per-call time limit, an early first check. */
   private beginCall(): void {
     this.callSeq++;
-    this.refusalsAtCall = heapRefusals(this.module);
+    this.refusalsAtCall = this.heap.refused;
     if (this.counter !== null) {
       this.pollBudget = FIRST_CHECK_POLLS;
       this.counter.set(FIRST_CHECK_POLLS);
@@ -593,7 +596,7 @@ export class JsTracer implements Tracer {
     else if (this.pending !== null) text = this.pending;
     else if (
       /^InternalError: out of memory/.test(text) ||
-      (unread && heapRefusals(this.module) > this.refusalsAtCall)
+      (unread && this.heap.refused > this.refusalsAtCall)
     )
       text = "JavaScript tracer ran out of memory (limit reached)";
     const at = stack.split("\n").find((line) => line.includes(FILE));

@@ -69,13 +69,18 @@ export function moduleMemoryBytes(m: QuickJSWASMModule): number | null {
   return memories.get(m)?.memory.buffer.byteLength ?? null;
 }
 
+/** A module's memory counters, read by the engine at every call into the sandbox. */
+export interface HeapCounters {
+  /** How many times the module's memory was refused growth so far. */
+  refused: number;
+}
+
 /**
- * How many times `m`'s memory was refused growth so far. When QuickJS has no memory left
- * even for its "out of memory" error it throws null; a count that moved during the call
- * tells the engine why.
+ * The counters of `m`'s memory. When QuickJS has no memory left even for its "out of
+ * memory" error it throws null; a refusal count that moved during the call tells why.
  */
-export function heapRefusals(m: QuickJSWASMModule): number {
-  return memories.get(m)?.refused ?? 0;
+export function heapCounters(m: QuickJSWASMModule): HeapCounters {
+  return memories.get(m) ?? { refused: 0 };
 }
 
 /** Loads one QuickJS module into a memory whose growth is capped (see the header). */
