@@ -180,6 +180,30 @@ describe("contracts: deploy, call, estimate, logs, traces", () => {
     ).toHaveLength(1);
   });
 
+  it("serves reth's and anvil's eth_getAccountInfo and eth_getAccount", async () => {
+    const proof = (await call("eth_getProof", contract, [], "latest")) as Record<string, string>;
+    expect(await call("eth_getAccountInfo", contract, "latest")).toEqual({
+      balance: "0x0",
+      nonce: "0x1",
+      code: RUNTIME,
+    });
+    expect(await call("eth_getAccount", contract, "latest")).toEqual({
+      nonce: "0x1",
+      balance: "0x0",
+      storageRoot: proof.storageHash,
+      codeHash: bytesToHex(keccak256(Buffer.from(RUNTIME.slice(2), "hex"))),
+    });
+    expect(proof.storageHash).not.toBe("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+    // At the genesis the contract does not exist: zeros from one, null from the other.
+    expect(await call("eth_getAccountInfo", contract, "earliest")).toEqual({
+      balance: "0x0",
+      nonce: "0x0",
+      code: "0x",
+    });
+    expect(await call("eth_getAccount", contract, "earliest")).toBeNull();
+    await expect(call("eth_getAccount", "0x1234", "latest")).rejects.toMatchObject({ code: -32602 });
+  });
+
   it("reports reverts with code 3, the reason and the data", async () => {
     const e = await rpcError("eth_call", { from: ALICE, to: contract, data: word(0n) });
     expect(e.code).toBe(3);

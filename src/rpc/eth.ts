@@ -25,9 +25,10 @@ import { createAddress } from "../primitives/address.js";
 import { bloomAdd } from "../primitives/bloom.js";
 import type { Address } from "../primitives/hex.js";
 import { bigintToBytes, bytesToHex, hexToBytes, wordToBytes } from "../primitives/hex.js";
-import { keccak256 } from "../primitives/keccak.js";
+import { KECCAK_EMPTY, keccak256 } from "../primitives/keccak.js";
 import { rlpEncode } from "../primitives/rlp.js";
 import { proveAccount } from "../state/proof.js";
+import { storageRoot } from "../state/statedb.js";
 import { AccessListCollector } from "../tracers/native/access-list.js";
 import type { LogRecord } from "../tracing/hooks.js";
 import { encodeTransaction as encodeTx, txHash } from "../tx/decode.js";
@@ -361,11 +362,12 @@ function submit(env: RpcEnv, tx: Transaction): string {
 
 // ---------------------------------------------------------------------------
 
-function balanceLike(
+/** An account-reading method: (address, block = latest). */
+function accountLike<T>(
   env: RpcEnv,
   params: unknown[],
-  read: (acc: ReturnType<ReturnType<typeof stateOf>["getAccount"]>) => string,
-): string {
+  read: (acc: ReturnType<ReturnType<typeof stateOf>["getAccount"]>) => T,
+): T {
   args(params, 2, 1);
   const address = param(params, 0, readAddress);
   const ref = optParam(params, 1, readBlockRef, LATEST);
@@ -729,8 +731,28 @@ export function ethNamespace(env: RpcEnv): Namespace {
       args(p, 3, 2);
       return feeHistory(env, p[0], p[1], p[2]);
     },
-    eth_getBalance: (p) => balanceLike(env, p, (a) => q(a?.balance ?? 0n)),
-    eth_getCode: (p) => balanceLike(env, p, (a) => bytesToHex(a?.code ?? new Uint8Array(0))),
+    eth_getBalance: (p) => accountLike(env, p, (a) => q(a?.balance ?? 0n)),
+    eth_getCode: (p) => accountLike(env, p, (a) => bytesToHex(a?.code ?? new Uint8Array(0))),
+    // Extensions of reth and anvil (not go-ethereum); cast asks eth_getAccountInfo first.
+    // eth_getAccountInfo: balance, nonce and code, zeros for an account that does not exist.
+    eth_getAccountInfo: (p) =>
+      accountLike(env, p, (a) => ({
+        balance: q(a?.balance ?? 0n),
+        nonce: q(a?.nonce ?? 0n),
+        code: bytesToHex(a?.code ?? new Uint8Array(0)),
+      })),
+    // eth_getAccount: the account's trie fields, null when it does not exist (as reth).
+    eth_getAccount: (p) =>
+      accountLike(env, p, (a) =>
+        a === undefined
+          ? null
+          : {
+              nonce: q(a.nonce),
+              balance: q(a.balance),
+              storageRoot: bytesToHex(storageRoot(a.storage)),
+              codeHash: bytesToHex(a.code.length === 0 ? KECCAK_EMPTY : keccak256(a.code)),
+            },
+      ),
     eth_getTransactionCount: (p) => {
       args(p, 2, 1);
       const address = param(p, 0, readAddress);
