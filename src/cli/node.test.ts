@@ -73,7 +73,7 @@ describe("sonde node options", () => {
     );
   });
 
-  it("reads --rpc.gascap and --rpc.evmtimeout, and serves testing only when listed", async () => {
+  it("reads --rpc.gascap, --rpc.evmtimeout and --rpc.trace-max-size, and serves testing only when listed", async () => {
     const o = parseNodeOptions(["--rpc.gascap", "0", "--rpc.evmtimeout", "1m30s"]);
     if (o === "help") throw new Error("help");
     expect(o.gasCap).toBe(0n);
@@ -89,6 +89,14 @@ describe("sonde node options", () => {
     expect(() => parseNodeOptions(["--rpc.evmtimeout", "5"])).toThrow(
       '--rpc.evmtimeout: expected a duration such as 5s, 500ms or 1m30s (0 for none), got "5"',
     );
+    const m = parseNodeOptions(["--rpc.trace-max-size", "1000000"]);
+    if (m === "help") throw new Error("help");
+    expect(m.traceMaxBytes).toBe(1_000_000);
+    for (const bad of ["0", "1e6", "600000000"]) {
+      expect(() => parseNodeOptions(["--rpc.trace-max-size", bad])).toThrow(
+        `--rpc.trace-max-size: expected a number of bytes from 1 to 536000000, got "${bad}"`,
+      );
+    }
     // The defaults reach the RPC layer: go-ethereum's 50M gas cap and 5 s timeout.
     const d = parseNodeOptions(["--http.port", "0"]);
     if (d === "help") throw new Error("help");
@@ -96,6 +104,7 @@ describe("sonde node options", () => {
     try {
       expect(started.server.handler.env.gasCap).toBe(50_000_000n);
       expect(started.server.handler.env.evmTimeoutMs).toBe(5000);
+      expect(started.server.handler.env.traceMaxBytes).toBe(500_000_000);
     } finally {
       await started.close();
     }

@@ -14,6 +14,7 @@ import { DevNode, type GcMode } from "../node/node.js";
 import { bytesToHex } from "../primitives/hex.js";
 import { DEFAULT_EVM_TIMEOUT_MS, DEFAULT_GAS_CAP } from "../rpc/exec.js";
 import { ALL_APIS, isLoopback, RpcHandler, RpcServer, type ServerOptions } from "../rpc/server.js";
+import { DEFAULT_TRACE_MAX_BYTES, MAX_TRACE_MAX_BYTES } from "../rpc/types.js";
 import { parseDuration } from "../tracers/trace.js";
 import { parseArgs } from "./args.js";
 
@@ -21,7 +22,7 @@ const HELP = `usage: sonde node [--genesis FILE] [--http.addr A] [--http.port P]
                   [--no-ws] [--ws.addr A] [--ws.port P] [--ws.api LIST]
                   [--block-time SECONDS | --no-mining] [--datadir DIR]
                   [--gcmode archive|full] [--prevrandao random|derived]
-                  [--rpc.gascap N] [--rpc.evmtimeout DURATION]
+                  [--rpc.gascap N] [--rpc.evmtimeout DURATION] [--rpc.trace-max-size BYTES]
                   [--engine-variant NAME]
 
 Runs a development node: JSON-RPC 2.0 over HTTP and WebSocket in front of
@@ -56,6 +57,11 @@ options:
                         (default 50000000; 0: no cap)
   --rpc.evmtimeout D    how long eth_call and eth_estimateGas may run, as a Go duration
                         (default 5s; 0: no limit); then "execution aborted (timeout = D)"
+  --rpc.trace-max-size N
+                        most bytes of trace output one debug_trace* or trace_* request
+                        may produce (default ${DEFAULT_TRACE_MAX_BYTES}, at most ${MAX_TRACE_MAX_BYTES}:
+                        a response is one string); past it the trace stops with an
+                        error naming this option
   --prevrandao MODE     mixHash (PREVRANDAO) of sealed blocks: random (default, as geth
                         --dev) or derived (keccak256(parent hash, number): two nodes fed
                         the same transactions at the same timestamps seal identical blocks)
@@ -91,6 +97,8 @@ export interface NodeCliOptions {
   gasCap?: bigint;
   /** --rpc.evmtimeout in milliseconds (default 5000; 0: none). */
   evmTimeoutMs?: number;
+  /** --rpc.trace-max-size in bytes (default DEFAULT_TRACE_MAX_BYTES). */
+  traceMaxBytes?: number;
 }
 
 function readPort(v: string, opt: string): number {
@@ -141,6 +149,7 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
     prevrandao: "string",
     "rpc.gascap": "string",
     "rpc.evmtimeout": "string",
+    "rpc.trace-max-size": "string",
     help: "boolean",
   });
   if (options.help) return "help";
@@ -207,6 +216,16 @@ export function parseNodeOptions(argv: string[]): NodeCliOptions | "help" {
         `--rpc.evmtimeout: expected a duration such as 5s, 500ms or 1m30s (0 for none), got "${evmTimeout}"`,
       );
     }
+  }
+  const traceMax = str("rpc.trace-max-size");
+  if (traceMax !== undefined) {
+    const n = Number(traceMax);
+    if (!/^\d+$/.test(traceMax) || n < 1 || n > MAX_TRACE_MAX_BYTES) {
+      throw new InvalidInputError(
+        `--rpc.trace-max-size: expected a number of bytes from 1 to ${MAX_TRACE_MAX_BYTES}, got "${traceMax}"`,
+      );
+    }
+    out.traceMaxBytes = n;
   }
   const gc = str("gcmode");
   if (gc !== undefined) {
@@ -276,6 +295,7 @@ export async function startNode(o: NodeCliOptions): Promise<StartedNode> {
     node,
     gasCap: o.gasCap ?? DEFAULT_GAS_CAP,
     evmTimeoutMs: o.evmTimeoutMs ?? DEFAULT_EVM_TIMEOUT_MS,
+    traceMaxBytes: o.traceMaxBytes ?? DEFAULT_TRACE_MAX_BYTES,
     clientVersion: clientVersion(),
   });
   const sopts: ServerOptions = { http: o.http, ws: o.ws };

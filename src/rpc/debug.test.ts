@@ -445,3 +445,70 @@ describe("trace timeouts", () => {
     }
   }, 60_000);
 });
+
+describe("trace output limit (--rpc.trace-max-size)", () => {
+  // PUSH1 1 PUSH2 0x0fe0 MSTORE, then JUMPDEST PUSH1 6 JUMP until out of gas: 4 KB of
+  // memory, so every struct-log step with enableMemory carries about 8.5 KB of JSON.
+  const LOOP_RUNTIME = "6001610fe0525b600656";
+  const LIMIT = 200_000;
+
+  it("stops a trace whose output passes the limit, and counts a block's transactions together", async () => {
+    const n = new DevNode({ blockTime: 3600 });
+    try {
+      const h = new RpcHandler({
+        node: n,
+        gasCap: DEFAULT_GAS_CAP,
+        clientVersion: "Sonde/test",
+        traceMaxBytes: LIMIT,
+      });
+      const loop = createAddress(ALICE, 0n);
+      n.submit(signed(0n, null, deployer(LOOP_RUNTIME)));
+      n.seal();
+      const long = n.submit(signTransaction({ ...signed(1n, loop, "0x"), gasLimit: 100_000n }, alice!.key));
+      n.seal();
+      // Two transactions whose struct logs fit alone (about 60% of the limit each).
+      const a = n.submit(signTransaction({ ...signed(2n, loop, "0x"), gasLimit: 21_480n }, alice!.key));
+      const b = n.submit(signTransaction({ ...signed(3n, loop, "0x"), gasLimit: 21_480n }, alice!.key));
+      n.seal();
+      const fail = async (method: string, params: unknown[]): Promise<string> => {
+        try {
+          await h.call(method, params);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RpcError);
+          return (e as RpcError).message;
+        }
+        throw new Error(`${method} did not fail`);
+      };
+      const message = `trace output exceeds ${LIMIT} bytes, the most one response may hold (--rpc.trace-max-size): narrow the trace (the struct logger's limit, disableStack, enableMemory false; a single transaction; another tracer)`;
+      expect(await fail("debug_traceTransaction", [long.hash, { enableMemory: true }])).toBe(message);
+      expect(await fail("debug_traceTransaction", [long.hash, { tracer: "parityVmTrace" }])).toBe(message);
+      expect(await fail("trace_replayTransaction", [long.hash, ["vmTrace"]])).toBe(message);
+      expect(
+        await fail("debug_traceCall", [{ to: loop, gas: "0x186a0" }, "latest", { enableMemory: true }]),
+      ).toBe(message);
+      // Narrower traces of the same transaction pass.
+      const limited = (await h.call("debug_traceTransaction", [
+        long.hash,
+        { enableMemory: true, limit: 100_000 },
+      ])) as {
+        structLogs: unknown[];
+      };
+      expect(JSON.stringify(limited).length).toBeLessThan(LIMIT);
+      expect(limited.structLogs.length).toBeGreaterThan(5);
+      await h.call("debug_traceTransaction", [long.hash, { tracer: "callTracer" }]);
+      // Each of the two fits, both together do not: the block's response fails as a whole.
+      const one = JSON.stringify(
+        await h.call("debug_traceTransaction", [a.hash, { enableMemory: true }]),
+      ).length;
+      expect(one).toBeGreaterThan(LIMIT / 2);
+      expect(one).toBeLessThan(LIMIT);
+      await h.call("debug_traceTransaction", [b.hash, { enableMemory: true }]);
+      expect(await fail("debug_traceBlockByNumber", ["0x3", { enableMemory: true }])).toBe(message);
+      expect(await h.call("debug_traceBlockByNumber", ["0x3", { tracer: "callTracer" }])).toHaveLength(2);
+      // The node goes on serving.
+      expect(await h.call("eth_blockNumber", [])).toBe("0x3");
+    } finally {
+      n.close();
+    }
+  }, 60_000);
+});

@@ -52,6 +52,7 @@ import { keccak256 } from "../primitives/keccak.js";
 import type { StateDB } from "../state/statedb.js";
 import { StateUnavailableError } from "../store/lmdb-store.js";
 import { runTrace, type TraceConfig, type TracerContext, TracerError } from "../tracers/index.js";
+import type { OutputBudget } from "../tracers/types.js";
 import type { Hooks } from "../tracing/hooks.js";
 import { encodeTransaction, txHash } from "../tx/decode.js";
 import type { Transaction } from "../tx/types.js";
@@ -84,7 +85,7 @@ import {
   readStateOverrides,
   type StateOverrides,
 } from "./params.js";
-import { type CallContext, type Namespace, RawJson, type RpcEnv } from "./types.js";
+import { type CallContext, type Namespace, RawJson, type RpcEnv, traceBudget } from "./types.js";
 
 type Json = Record<string, unknown>;
 
@@ -145,6 +146,16 @@ export function readTraceConfig(v: unknown, what: string, call = false): TraceCa
   return out;
 }
 
+/** Spends `bytes` of the response's trace budget; past it, the request fails with its message. */
+export function spendOrFail(budget: OutputBudget, bytes: number): void {
+  try {
+    budget.spend(bytes);
+  } catch (err) {
+    if (err instanceof TracerError) throw serverError(err.message);
+    throw err;
+  }
+}
+
 /** Runs `exec` under the configured tracer; returns its result as raw JSON. */
 export function traceToJson(
   config: TraceConfig,
@@ -152,7 +163,9 @@ export function traceToJson(
   exec: (hooks: Hooks, deadline: number | undefined) => unknown,
 ): RawJson {
   const parts: string[] = [];
+  const budget = ctx.outputBudget;
   const sink = (chunk: string) => {
+    budget?.spend(chunk.length);
     parts.push(chunk);
   };
   let run: ReturnType<typeof runTrace<unknown>>;
@@ -174,7 +187,13 @@ export function traceToJson(
   return new RawJson(parts.join(""));
 }
 
-function traceTx(node: DevNode, b: StoredBlock, index: number, config: TraceConfig): RawJson {
+function traceTx(
+  node: DevNode,
+  b: StoredBlock,
+  index: number,
+  config: TraceConfig,
+  budget: OutputBudget,
+): RawJson {
   const { state, ctx, fork, gasUsed } = stateBeforeTx(node, b, index);
   const tx = b.block.transactions[index]!;
   const hash = bytesToHex(txHash(tx));
@@ -188,6 +207,7 @@ function traceTx(node: DevNode, b: StoredBlock, index: number, config: TraceConf
       blockNumber: b.block.header.number,
       txIndex: index,
       txHash: hash,
+      outputBudget: budget,
     },
     (hooks, deadline) =>
       applyTransaction(state, ctx, tx, sender, fork, hooks, {
@@ -259,8 +279,14 @@ export function replayBlock(
   }
 }
 
-function tracerContext(node: DevNode, b: StoredBlock, step: TxStep): Omit<TracerContext, "sink"> {
+function tracerContext(
+  node: DevNode,
+  b: StoredBlock,
+  step: TxStep,
+  budget?: OutputBudget,
+): Omit<TracerContext, "sink"> {
   return {
+    outputBudget: budget,
     fork: step.fork,
     chainConfig: node.genesis.spec.config,
     blockHash: b.hash,
@@ -273,28 +299,39 @@ function tracerContext(node: DevNode, b: StoredBlock, step: TxStep): Omit<Tracer
 /**
  * Every transaction of `b` traced: `{txHash, result}` entries as JSON texts, or
  * `{txHash, error}` when the tracer failed (timeout, tracer exception). A transaction
- * the state refuses (a bad block) fails the whole request, as in go-ethereum.
+ * the state refuses (a bad block) fails the whole request, as in go-ethereum, and so
+ * does output past `budget` (the transactions share it: they make one response).
  */
-function traceBlockEntries(node: DevNode, b: StoredBlock, config: TraceConfig): string[] {
+function traceBlockEntries(
+  node: DevNode,
+  b: StoredBlock,
+  config: TraceConfig,
+  budget: OutputBudget,
+): string[] {
   if (b.block.header.number === 0n) throw serverError("genesis is not traceable");
   const parts: string[] = [];
   replayBlock(node, b, (step) => {
+    let entry: string;
+    let spent = 0;
     try {
-      const out = traceToJson(config, tracerContext(node, b, step), (hooks, deadline) =>
+      const out = traceToJson(config, tracerContext(node, b, step, budget), (hooks, deadline) =>
         step.run(hooks, deadline),
       );
-      parts.push(`{"txHash":"${step.hash}","result":${out.json}}`);
+      entry = `{"txHash":"${step.hash}","result":${out.json}}`;
+      spent = out.json.length;
     } catch (err) {
-      if (!(err instanceof RpcError)) throw err;
-      parts.push(`{"txHash":"${step.hash}","error":${JSON.stringify(err.message)}}`);
+      if (!(err instanceof RpcError) || budget.exhausted) throw err;
+      entry = `{"txHash":"${step.hash}","error":${JSON.stringify(err.message)}}`;
     }
+    spendOrFail(budget, entry.length - spent + 1);
+    parts.push(entry);
     return true;
   });
   return parts;
 }
 
-function traceBlock(node: DevNode, b: StoredBlock, config: TraceConfig): RawJson {
-  return new RawJson(`[${traceBlockEntries(node, b, config).join(",")}]`);
+function traceBlock(node: DevNode, b: StoredBlock, config: TraceConfig, budget: OutputBudget): RawJson {
+  return new RawJson(`[${traceBlockEntries(node, b, config, budget).join(",")}]`);
 }
 
 function badBlock(node: DevNode, hash: string): StoredBlock | undefined {
@@ -502,7 +539,8 @@ function rawBlock(node: DevNode, ref: BlockRef, what: "header" | "block"): Store
  * notified as {block, hash, traces} when it has transactions (and always for `end`).
  * Unsubscribing stops it; a block that cannot be traced (its state unavailable) ends it.
  */
-function traceChain(node: DevNode, p: unknown[], ctx: CallContext): string {
+function traceChain(env: RpcEnv, p: unknown[], ctx: CallContext): string {
+  const node = env.node;
   const subs = ctx.subscriptions;
   if (subs === undefined) throw new RpcError(-32601, "notifications not supported");
   args(p, 4, 3);
@@ -521,7 +559,7 @@ function traceChain(node: DevNode, p: unknown[], ctx: CallContext): string {
       if (b === undefined) return;
       let traces: string[];
       try {
-        traces = traceBlockEntries(node, b, config);
+        traces = traceBlockEntries(node, b, config, traceBudget(env));
       } catch {
         return; // as go-ethereum: the chain trace ends where a block cannot be traced
       }
@@ -554,7 +592,7 @@ export function debugNamespace(env: RpcEnv): Namespace {
       const config = cfg(p, 1).trace;
       const loc = node.locate(hash);
       if (loc === undefined) throw serverError("transaction not found");
-      return traceTx(node, node.chain.get(loc.blockHash)!, loc.index, config);
+      return traceTx(node, node.chain.get(loc.blockHash)!, loc.index, config, traceBudget(env));
     },
     debug_traceCall: (p) => {
       args(p, 3, 1);
@@ -585,6 +623,7 @@ export function debugNamespace(env: RpcEnv): Namespace {
           fork: prepared.env.fork,
           chainConfig: node.genesis.spec.config,
           blockNumber: prepared.env.ctx.number,
+          outputBudget: traceBudget(env),
         },
         (hooks, deadline) => {
           const r = runPrepared(prepared, gas, hooks, deadline);
@@ -598,11 +637,11 @@ export function debugNamespace(env: RpcEnv): Namespace {
     debug_traceBlockByNumber: (p) => {
       args(p, 2, 1);
       const b = resolveBlock(node, param(p, 0, readBlockNumber));
-      return traceBlock(node, b, cfg(p, 1).trace);
+      return traceBlock(node, b, cfg(p, 1).trace, traceBudget(env));
     },
     debug_traceBlockByHash: (p) => {
       args(p, 2, 1);
-      return traceBlock(node, blockByHash(param(p, 0, readHash)), cfg(p, 1).trace);
+      return traceBlock(node, blockByHash(param(p, 0, readHash)), cfg(p, 1).trace, traceBudget(env));
     },
     debug_traceBlock: (p) => {
       args(p, 2, 1);
@@ -613,18 +652,18 @@ export function debugNamespace(env: RpcEnv): Namespace {
       } catch (err) {
         throw serverError(`could not decode block: ${(err as Error).message}`);
       }
-      return traceBlock(node, looseBlock(block), cfg(p, 1).trace);
+      return traceBlock(node, looseBlock(block), cfg(p, 1).trace, traceBudget(env));
     },
     debug_traceBadBlock: (p) => {
       args(p, 2, 1);
       const hash = param(p, 0, readHash);
       const b = badBlock(node, hash);
       if (b === undefined) throw serverError(`bad block ${hash} not found`);
-      return traceBlock(node, b, cfg(p, 1).trace);
+      return traceBlock(node, b, cfg(p, 1).trace, traceBudget(env));
     },
     debug_subscribe: (p, ctx) => {
       if (ctx.subscriptions === undefined) throw new RpcError(-32601, "notifications not supported");
-      if (p[0] === "traceChain") return traceChain(node, p, ctx);
+      if (p[0] === "traceChain") return traceChain(env, p, ctx);
       throw serverError(`no "${String(p[0])}" subscription in debug namespace`);
     },
     debug_unsubscribe: (p, ctx) => {

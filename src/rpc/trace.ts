@@ -39,6 +39,7 @@ import type { DevNode } from "../node/node.js";
 import { type Address, bytesToHex } from "../primitives/hex.js";
 import { StateDB } from "../state/statedb.js";
 import { runTrace, type TracerContext, TracerError } from "../tracers/index.js";
+import type { OutputBudget } from "../tracers/types.js";
 import type { Hooks } from "../tracing/hooks.js";
 import { decodeTransaction, txHash } from "../tx/decode.js";
 import { recoverSender } from "../tx/sender.js";
@@ -71,7 +72,7 @@ import {
   readHash,
   readQuantity,
 } from "./params.js";
-import type { Namespace, RpcEnv } from "./types.js";
+import { type Namespace, type RpcEnv, traceBudget } from "./types.js";
 
 /** Most blocks trace_filter scans in one request. */
 export const MAX_FILTER_BLOCKS = 100;
@@ -113,6 +114,7 @@ function runParity(
   types: ReadonlySet<TraceType>,
   ctx: Omit<TracerContext, "sink">,
   exec: (hooks: Hooks, deadline: number | undefined) => TxResult,
+  budget?: OutputBudget,
 ): ParityRun {
   const sub: Json = {};
   if (types.has("trace")) sub.flatCallTracer = { convertParityErrors: true };
@@ -121,20 +123,24 @@ function runParity(
   const top = { gas: -1, gasUsed: -1 };
   let run: ReturnType<typeof runTrace<TxResult>>;
   try {
-    run = runTrace({ tracer: "muxTracer", tracerConfig: sub }, ctx, (hooks, deadline) => {
-      const wrapped: Hooks = {
-        ...hooks,
-        onEnter: (depth, kind, from, to, input, gas, value) => {
-          if (depth === 0) top.gas = gas;
-          hooks.onEnter?.(depth, kind, from, to, input, gas, value);
-        },
-        onExit: (depth, output, gasUsed, error, reverted) => {
-          if (depth === 0) top.gasUsed = gasUsed;
-          hooks.onExit?.(depth, output, gasUsed, error, reverted);
-        },
-      };
-      return exec(wrapped, deadline);
-    });
+    run = runTrace(
+      { tracer: "muxTracer", tracerConfig: sub },
+      { ...ctx, outputBudget: budget },
+      (hooks, deadline) => {
+        const wrapped: Hooks = {
+          ...hooks,
+          onEnter: (depth, kind, from, to, input, gas, value) => {
+            if (depth === 0) top.gas = gas;
+            hooks.onEnter?.(depth, kind, from, to, input, gas, value);
+          },
+          onExit: (depth, output, gasUsed, error, reverted) => {
+            if (depth === 0) top.gasUsed = gasUsed;
+            hooks.onExit?.(depth, output, gasUsed, error, reverted);
+          },
+        };
+        return exec(wrapped, deadline);
+      },
+    );
   } catch (err) {
     if (err instanceof TracerError) throw serverError(err.message);
     throw err;
@@ -264,18 +270,27 @@ function txContext(node: DevNode, b: StoredBlock, index: number, hash: string, f
   };
 }
 
-function replayOne(node: DevNode, hash: string, types: ReadonlySet<TraceType>): ParityRun {
+function replayOne(
+  node: DevNode,
+  hash: string,
+  types: ReadonlySet<TraceType>,
+  budget?: OutputBudget,
+): ParityRun {
   const loc = node.locate(hash);
   if (loc === undefined) throw serverError(`transaction ${hash} not found`);
   const b = node.chain.get(loc.blockHash)!;
   const { state, ctx, fork, gasUsed } = stateBeforeTx(node, b, loc.index);
   const tx = b.block.transactions[loc.index]!;
   const sender = node.sender(tx, hash);
-  return runParity(types, txContext(node, b, loc.index, hash, fork), (hooks, deadline) =>
-    applyTransaction(state, ctx, tx, sender, fork, hooks, {
-      blockGasAvailable: b.block.header.gasLimit - gasUsed,
-      deadline,
-    }),
+  return runParity(
+    types,
+    txContext(node, b, loc.index, hash, fork),
+    (hooks, deadline) =>
+      applyTransaction(state, ctx, tx, sender, fork, hooks, {
+        blockGasAvailable: b.block.header.gasLimit - gasUsed,
+        deadline,
+      }),
+    budget,
   );
 }
 
@@ -284,12 +299,16 @@ function replayBlockRuns(
   node: DevNode,
   b: StoredBlock,
   types: ReadonlySet<TraceType>,
+  budget?: OutputBudget,
 ): { hash: string; run: ParityRun }[] {
   const out: { hash: string; run: ParityRun }[] = [];
   if (b.block.header.number === 0n) return out;
   replayBlock(node, b, (step) => {
-    const run = runParity(types, txContext(node, b, step.index, step.hash, step.fork), (hooks, deadline) =>
-      step.run(hooks, deadline),
+    const run = runParity(
+      types,
+      txContext(node, b, step.index, step.hash, step.fork),
+      (hooks, deadline) => step.run(hooks, deadline),
+      budget,
     );
     out.push({ hash: step.hash, run });
     return true;
@@ -480,14 +499,14 @@ export function traceNamespace(env: RpcEnv): Namespace {
       args(p, 2, 2);
       const hash = param(p, 0, readHash);
       const types = param(p, 1, readTraceTypes);
-      return replayJson(replayOne(node, hash, types));
+      return replayJson(replayOne(node, hash, types, traceBudget(env)));
     },
     trace_replayBlockTransactions: (p) => {
       args(p, 2, 2);
       const b = blockOf(param(p, 0, readBlockRef));
       const types = param(p, 1, readTraceTypes);
       if (b === undefined) return null;
-      return replayBlockRuns(node, b, types).map(({ hash, run }) => ({
+      return replayBlockRuns(node, b, types, traceBudget(env)).map(({ hash, run }) => ({
         ...replayJson(run),
         transactionHash: hash,
       }));
@@ -521,8 +540,11 @@ export function traceNamespace(env: RpcEnv): Namespace {
       const b = callBlock(node, optParam(p, 2, readBlockRef, { tag: "latest" }));
       const state = new StateDB(stateOf(node, b));
       const e = blockEnv(node, b);
-      const run = runParity(types, callContext(node, e), (hooks, deadline) =>
-        runCallOn(state, e, a, node.chainId, env.gasCap, hooks, deadline),
+      const run = runParity(
+        types,
+        callContext(node, e),
+        (hooks, deadline) => runCallOn(state, e, a, node.chainId, env.gasCap, hooks, deadline),
+        traceBudget(env),
       );
       return replayJson(run);
     },
@@ -541,10 +563,14 @@ export function traceNamespace(env: RpcEnv): Namespace {
       const b = callBlock(node, optParam(p, 1, readBlockRef, { tag: "latest" }));
       const state = new StateDB(stateOf(node, b));
       const e = blockEnv(node, b);
+      const budget = traceBudget(env);
       return calls.map((c) =>
         replayJson(
-          runParity(c.types, callContext(node, e), (hooks, deadline) =>
-            runCallOn(state, e, c.args, node.chainId, env.gasCap, hooks, deadline),
+          runParity(
+            c.types,
+            callContext(node, e),
+            (hooks, deadline) => runCallOn(state, e, c.args, node.chainId, env.gasCap, hooks, deadline),
+            budget,
           ),
         ),
       );
@@ -565,17 +591,22 @@ export function traceNamespace(env: RpcEnv): Namespace {
       const state = new StateDB(stateOf(node, b));
       const e = blockEnv(node, b);
       const hash = bytesToHex(txHash(tx));
-      const run = runParity(types, { ...callContext(node, e), txHash: hash }, (hooks, deadline) => {
-        try {
-          return applyTransaction(state, e.ctx, tx, sender, e.fork, hooks, {
-            blockGasAvailable: b.block.header.gasLimit,
-            deadline,
-          });
-        } catch (err) {
-          if (err instanceof TxValidationError) throw serverError(err.message);
-          throw err;
-        }
-      });
+      const run = runParity(
+        types,
+        { ...callContext(node, e), txHash: hash },
+        (hooks, deadline) => {
+          try {
+            return applyTransaction(state, e.ctx, tx, sender, e.fork, hooks, {
+              blockGasAvailable: b.block.header.gasLimit,
+              deadline,
+            });
+          } catch (err) {
+            if (err instanceof TxValidationError) throw serverError(err.message);
+            throw err;
+          }
+        },
+        traceBudget(env),
+      );
       return replayJson(run);
     },
   };

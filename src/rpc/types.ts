@@ -1,5 +1,6 @@
 /** Shared shapes of the JSON-RPC layer: method handlers, namespaces, call context. */
 import type { DevNode } from "../node/node.js";
+import { OutputBudget } from "../tracers/types.js";
 
 /** A JSON text spliced as is into the response (large tracer results). */
 export class RawJson {
@@ -37,4 +38,27 @@ export interface RpcEnv {
   /** Gas ceiling of blocks built by testing_buildBlockV1 (go-ethereum's --miner.gaslimit, default 60M). */
   gasCeil?: bigint;
   clientVersion: string;
+  /**
+   * Most bytes of trace output one request may produce (--rpc.trace-max-size; default
+   * DEFAULT_TRACE_MAX_BYTES). A trace passing it fails with a message naming the flag.
+   */
+  traceMaxBytes?: number;
+}
+
+/**
+ * Default of RpcEnv.traceMaxBytes: 500 MB, below Node's longest string (536,870,888
+ * characters), which one response must fit in.
+ */
+export const DEFAULT_TRACE_MAX_BYTES = 500_000_000;
+/** The largest RpcEnv.traceMaxBytes: Node's longest string, less room for the envelope. */
+export const MAX_TRACE_MAX_BYTES = 536_000_000;
+
+/** The output budget of one request's traces (see RpcEnv.traceMaxBytes). */
+export function traceBudget(env: RpcEnv): OutputBudget {
+  const limit = env.traceMaxBytes ?? DEFAULT_TRACE_MAX_BYTES;
+  return new OutputBudget(
+    limit,
+    `trace output exceeds ${limit} bytes, the most one response may hold (--rpc.trace-max-size): ` +
+      "narrow the trace (the struct logger's limit, disableStack, enableMemory false; a single transaction; another tracer)",
+  );
 }

@@ -54,6 +54,13 @@ export interface TracerContext {
    * everything else.
    */
   deadline?: number;
+  /**
+   * The bytes of JSON output the trace may produce (a node's limit on one response).
+   * Whoever receives `sink` spends what reaches it; tracers that build a large result
+   * in memory while execution runs (parityVmTrace) spend an estimate as they go. Spending
+   * past the limit throws its OutputLimitError, which stops the trace.
+   */
+  outputBudget?: OutputBudget | undefined;
 }
 
 export interface Tracer {
@@ -78,6 +85,47 @@ export class TracerError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TracerError";
+  }
+}
+
+/** A trace (or the traces of one response) produced more output than its budget allows. */
+export class OutputLimitError extends TracerError {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutputLimitError";
+  }
+}
+
+/**
+ * Bytes of trace output still allowed, shared by everything one response traces (the
+ * transactions of a block). Once spent past its limit, every further `spend` throws.
+ */
+export class OutputBudget {
+  private spent = 0;
+
+  /** `message` is the error text once the limit is passed. */
+  constructor(
+    readonly limit: number,
+    private readonly message: string,
+  ) {}
+
+  spend(bytes: number): void {
+    this.spent += bytes;
+    if (this.spent > this.limit) throw new OutputLimitError(this.message);
+  }
+
+  /** Gives back bytes spent on an estimate, before the real output is counted. */
+  refund(bytes: number): void {
+    this.spent -= bytes;
+  }
+
+  /** Bytes spent so far. */
+  get used(): number {
+    return this.spent;
+  }
+
+  get exhausted(): boolean {
+    return this.spent > this.limit;
   }
 }
 

@@ -4,6 +4,8 @@ import { addressFromBigInt, hexToBytes } from "../../primitives/hex.js";
 import { executeCall } from "../../runners/call.js";
 import { MemoryState } from "../../state/statedb.js";
 import { buildTracer } from "../registry.js";
+import { runTrace } from "../trace.js";
+import { OutputBudget } from "../types.js";
 import "./vm-trace.js";
 import type { VmTrace } from "./vm-trace.js";
 
@@ -82,5 +84,48 @@ describe("parityVmTrace", () => {
     const oog = run("6001 6001 01", 4n);
     expect(oog.error).toBe("out of gas");
     expect(oog.trace.ops.map((o) => o.ex === null)).toEqual([false, true]);
+  });
+});
+
+describe("parityVmTrace output budget", () => {
+  // A loop of 300 rounds: MSTORE of a growing word, an SSTORE to a fresh slot, a CALL to B
+  // (with a sub-trace). Then STOP.
+  //   0: PUSH2 300          counter
+  //   3: JUMPDEST           loop head
+  //   4: DUP1 DUP1 MSTORE   mem[counter] = counter
+  //   7: DUP1 DUP1 SSTORE   storage[counter] = counter
+  //  10: PUSH1 32 PUSH1 0 PUSH1 0 PUSH1 0 PUSH1 0 PUSH1 0xbb GAS CALL POP
+  //  25: PUSH1 1 SWAP1 SUB  counter - 1
+  //  29: DUP1 PUSH1 3 JUMPI
+  //  33: STOP
+  const LOOP = "61012c 5b 8080 52 8080 55 6020 6000 6000 6000 6000 60bb 5a f1 50 6001 90 03 80 6003 57 00";
+
+  it("spends about as much as the JSON it builds, and stops the trace past its limit", () => {
+    const big = new OutputBudget(1e9, "too big");
+    const tracer = buildTracer({ tracer: "parityVmTrace" }, { fork: Fork.Cancun, outputBudget: big });
+    const prestate = new MemoryState();
+    prestate.accounts.set(B, { nonce: 0n, balance: 0n, code: code(B_CODE), storage: new Map() });
+    executeCall({ code: code(LOOP), gas: 30_000_000n, fork: Fork.Cancun, hooks: tracer.hooks, prestate });
+    const json = JSON.stringify(tracer.getResult()).length;
+    // Spent in batches of 64 KiB: the last part of the estimate is not yet spent.
+    expect(big.used).toBeGreaterThan(json * 0.8 - 65_536);
+    expect(big.used).toBeLessThan(json * 1.25);
+
+    // writeResult gives the estimate back, so that a sink counting the JSON counts it once.
+    let written = 0;
+    tracer.writeResult((c) => {
+      written += c.length;
+    });
+    expect(written).toBe(json);
+    expect(big.used).toBe(0);
+
+    const small = new OutputBudget(json / 2, "trace output over the limit");
+    const stopped = runTrace(
+      { tracer: "parityVmTrace" },
+      { fork: Fork.Cancun, outputBudget: small },
+      (hooks) => executeCall({ code: code(LOOP), gas: 30_000_000n, fork: Fork.Cancun, hooks, prestate }),
+    );
+    expect(stopped.error?.message).toBe("trace output over the limit");
+    expect(() => stopped.tracer.getResult()).toThrow("trace output over the limit");
   });
 });

@@ -19,12 +19,18 @@
  *   code, have `ops: []`), null otherwise.
  * `code` is the code the frame ran (the init code for creates; "0x" when none ran).
  * Stack values and storage keys/values are hex quantities.
+ *
+ * The result is built in memory while execution runs, so a long transaction (millions
+ * of steps) could otherwise outgrow the process: the tracer spends an estimate of each
+ * op's JSON from the context's output budget as it records it, and the budget's error
+ * stops the trace once spent. `writeResult` gives the estimate back before writing, so
+ * that a sink counting the real JSON does not count it twice.
  */
 import { OPCODES } from "../../evm/opcodes.js";
 import { bytesToHex } from "../../primitives/hex.js";
 import { CallKind, type Hooks, type StepScope } from "../../tracing/hooks.js";
 import { registerTracer } from "../registry.js";
-import { readTracerConfig } from "../types.js";
+import { type OutputBudget, readTracerConfig } from "../types.js";
 import { JsonTracer } from "./simple.js";
 
 export interface VmMem {
@@ -128,23 +134,43 @@ function memoryData(scope: StepScope, off: bigint, size: bigint): VmMem | null {
   return { data: bytesToHex(out), off: o };
 }
 
-function complete(p: Pending, scope: StepScope | null, gasLeft: number): void {
+/**
+ * Fills in what `p`'s instruction did; returns about how many bytes of JSON that adds
+ * (hex strings and their quotes; the fixed keys are in OP_JSON_BYTES).
+ */
+function complete(p: Pending, scope: StepScope | null, gasLeft: number): number {
   const push: string[] = [];
+  let bytes = 0;
   if (scope !== null) {
     const k = Math.min(p.pushes, scope.stackSize);
-    for (let i = k - 1; i >= 0; i--) push.push(hexQ(back(scope, i)));
+    for (let i = k - 1; i >= 0; i--) {
+      const v = hexQ(back(scope, i));
+      push.push(v);
+      bytes += v.length + 3;
+    }
   }
   const mem = scope !== null && p.mem !== null ? memoryData(scope, p.mem[0], p.mem[1]) : null;
+  if (mem !== null) bytes += mem.data.length + 24;
+  if (p.store !== null) bytes += p.store.key.length + p.store.val.length + 20;
   p.op.ex = { mem, push, store: p.store, used: gasLeft };
+  return bytes;
 }
+
+/** The JSON of an op without its hex strings: `{"cost":…,"ex":{"mem":null,…},"pc":…,"sub":null},`. */
+const OP_JSON_BYTES = 90;
+/** Estimates are spent from the budget in batches of about this many bytes. */
+const SPEND_BATCH = 1 << 16;
 
 class ParityVmTracer extends JsonTracer {
   readonly name = "parityVmTrace";
   readonly hooks: Hooks;
   private root: VmTrace | null = null;
   private readonly frames: Frame[] = [];
+  /** Estimated bytes recorded but not yet spent from the budget, and those spent. */
+  private unspent = 0;
+  private spent = 0;
 
-  constructor() {
+  constructor(private readonly budget: OutputBudget | undefined) {
     super();
     this.hooks = {
       onEnter: (_depth, kind, _from, _to, input) => {
@@ -155,6 +181,7 @@ class ParityVmTracer extends JsonTracer {
         }
         const create = kind === CallKind.CREATE || kind === CallKind.CREATE2;
         const trace: VmTrace = { code: create ? bytesToHex(input) : "0x", ops: [] };
+        this.unspent += trace.code.length + 20;
         const parent = this.frames[this.frames.length - 1];
         if (parent === undefined) this.root = trace;
         else if (parent.pending !== null) parent.pending.op.sub = trace;
@@ -163,7 +190,7 @@ class ParityVmTracer extends JsonTracer {
       onExit: () => {
         if (this.stopped !== null) return;
         const f = this.frames.pop();
-        if (f?.pending) complete(f.pending, null, f.pending.gasAfter);
+        if (f?.pending) this.unspent += complete(f.pending, null, f.pending.gasAfter);
       },
       onOpcode: (pc, op, gas, cost, scope, _depth, error) => {
         if (this.stopped !== null) return;
@@ -172,8 +199,11 @@ class ParityVmTracer extends JsonTracer {
         if (!f.codeSeen) {
           f.trace.code = bytesToHex(scope.code);
           f.codeSeen = true;
+          this.unspent += f.trace.code.length;
         }
-        if (f.pending !== null) complete(f.pending, scope, gas);
+        if (f.pending !== null) this.unspent += complete(f.pending, scope, gas);
+        this.unspent += OP_JSON_BYTES;
+        if (this.unspent >= SPEND_BATCH) this.spendUnspent();
         const rec: VmOp = { cost, ex: null, pc, sub: null };
         f.trace.ops.push(rec);
         if (error !== null) {
@@ -200,12 +230,28 @@ class ParityVmTracer extends JsonTracer {
     };
   }
 
+  /** Spends the estimate recorded so far (the budget throws once it is spent). */
+  private spendUnspent(): void {
+    const n = this.unspent;
+    this.unspent = 0;
+    if (this.budget === undefined) return;
+    this.spent += n;
+    this.budget.spend(n);
+  }
+
   protected result(): unknown {
     return this.root;
   }
+
+  override writeResult(write: (chunk: string) => void): void {
+    // The sink counts the JSON itself: give the estimate back first.
+    this.budget?.refund(this.spent);
+    this.spent = 0;
+    super.writeResult(write);
+  }
 }
 
-registerTracer("parityVmTrace", (config) => {
+registerTracer("parityVmTrace", (config, ctx) => {
   readTracerConfig("parityVmTrace", config, {});
-  return new ParityVmTracer();
+  return new ParityVmTracer(ctx.outputBudget);
 });
