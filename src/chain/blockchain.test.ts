@@ -358,6 +358,7 @@ describe("the DAO hard fork", () => {
     const spend = signTransaction(
       {
         type: 0,
+        chainId: undefined,
         nonce: 0n,
         gasPrice: 10n,
         gasLimit: 21000n,

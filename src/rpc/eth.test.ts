@@ -401,7 +401,7 @@ describe("pool views with interval sealing", () => {
       expect(await h.call("eth_getTransactionCount", [ALICE, "latest"])).toBe("0x0");
       const content = (await h.call("txpool_content")) as Record<
         string,
-        Record<string, Record<string, unknown>>
+        Record<string, Record<string, Record<string, unknown>>>
       >;
       const key = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
       expect(Object.keys(content.pending![key]!)).toEqual(["0"]);

@@ -151,10 +151,15 @@ describe("polling filters", () => {
     const ctx = {
       transport: "ws" as const,
       subscriptions: {
-        subscribe: (setup: (notify: (v: unknown) => void) => () => void) => {
+        subscribe: (setup: (notify: (v: unknown) => void, backlog: () => number) => () => void) => {
           const got: unknown[] = [];
           sent.push(got);
-          cleanups.push(setup((v) => got.push(v)));
+          cleanups.push(
+            setup(
+              (v) => got.push(v),
+              () => 0,
+            ),
+          );
           return `0x${sent.length}`;
         },
         unsubscribe: () => true,

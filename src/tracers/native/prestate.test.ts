@@ -55,7 +55,12 @@ function alloc(entries: Record<Address, Acc>): MemoryState {
   return m;
 }
 
-function legacy(to: Address | null, data = new Uint8Array(0), value = 0n, gasPrice = 1n): LegacyTransaction {
+function legacy(
+  to: Address | null,
+  data: Uint8Array = new Uint8Array(0),
+  value = 0n,
+  gasPrice = 1n,
+): LegacyTransaction {
   return signTransaction(
     { type: 0, chainId: 1n, nonce: 0n, gasPrice, gasLimit: 200_000n, to, value, data, v: 0n, r: 0n, s: 0n },
     KEY,
