@@ -13,6 +13,7 @@ import { type Address, bytesToHex, hexToBytes } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import { signTransaction } from "../tx/sender.js";
 import type { FeeMarketTransaction } from "../tx/types.js";
+import { TRACE_CHAIN_BACKLOG } from "./debug.js";
 import { RpcError } from "./errors.js";
 import { DEFAULT_GAS_CAP } from "./exec.js";
 import { RpcHandler } from "./server.js";
@@ -222,7 +223,10 @@ describe("debug_traceChain", () => {
       subscriptions: {
         subscribe: (start, ns) => {
           namespace = ns;
-          cleanup = start((r) => notes.push(r));
+          cleanup = start(
+            (r) => notes.push(r),
+            () => 0,
+          );
           return "0x01";
         },
         unsubscribe: () => true,
@@ -242,6 +246,32 @@ describe("debug_traceChain", () => {
     cleanup?.();
     const back = await rpc.call("debug_subscribe", ["traceChain", "0x2", "0x1"], ctx).catch((e) => e);
     expect((back as RpcError).message).toBe("end block (#1) needs to come after start block (#2)");
+  });
+
+  it("waits while the client has more than TRACE_CHAIN_BACKLOG bytes unread", async () => {
+    const notes: unknown[] = [];
+    let unread = TRACE_CHAIN_BACKLOG + 1;
+    let cleanup: (() => void) | undefined;
+    const ctx: CallContext = {
+      transport: "ws",
+      subscriptions: {
+        subscribe: (start) => {
+          cleanup = start(
+            (r) => notes.push(r),
+            () => unread,
+          );
+          return "0x02";
+        },
+        unsubscribe: () => true,
+      },
+    };
+    await rpc.call("debug_subscribe", ["traceChain", "0x0", "0x2", { tracer: "callTracer" }], ctx);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(notes).toHaveLength(0);
+    unread = 0;
+    for (let i = 0; i < 100 && notes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(notes).toHaveLength(2);
+    cleanup?.();
   });
 });
 

@@ -538,6 +538,8 @@ function rawBlock(node: DevNode, ref: BlockRef, what: "header" | "block"): Store
  * `end` traced as debug_traceBlockByNumber, one block per turn of the event loop, and
  * notified as {block, hash, traces} when it has transactions (and always for `end`).
  * Unsubscribing stops it; a block that cannot be traced (its state unavailable) ends it.
+ * Each block's traces have the request's output budget; tracing waits while the client
+ * has more than TRACE_CHAIN_BACKLOG bytes unread.
  */
 function traceChain(env: RpcEnv, p: unknown[], ctx: CallContext): string {
   const node = env.node;
@@ -550,11 +552,16 @@ function traceChain(env: RpcEnv, p: unknown[], ctx: CallContext): string {
   const from = start.block.header.number;
   const to = end.block.header.number;
   if (from >= to) throw serverError(`end block (#${to}) needs to come after start block (#${from})`);
-  return subs.subscribe((notify) => {
+  return subs.subscribe((notify, backlog) => {
     let stopped = false;
     let n = from + 1n;
     const next = () => {
       if (stopped || n > to) return;
+      // Trace ahead of a slow reader only as far as TRACE_CHAIN_BACKLOG: the rest waits.
+      if (backlog() > TRACE_CHAIN_BACKLOG) {
+        setTimeout(next, 20);
+        return;
+      }
       const b = node.chain.canonicalAt(n);
       if (b === undefined) return;
       let traces: string[];
@@ -579,6 +586,9 @@ function traceChain(env: RpcEnv, p: unknown[], ctx: CallContext): string {
     };
   }, "debug");
 }
+
+/** Unread notification bytes past which traceChain waits before tracing the next block. */
+export const TRACE_CHAIN_BACKLOG = 16 * 1024 * 1024;
 
 export function debugNamespace(env: RpcEnv): Namespace {
   const node = env.node;

@@ -46,6 +46,11 @@ import { web3Namespace } from "./web3.js";
 
 export const DEFAULT_MAX_REQUEST_BYTES = 5 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH_RESPONSE_BYTES = 25 * 1000 * 1000;
+/**
+ * Unsent bytes a WebSocket client may leave queued before its connection is closed: room
+ * for two of the largest responses (--rpc.trace-max-size), far beyond a client that reads.
+ */
+export const MAX_WS_BACKLOG = 1_100_000_000;
 export const DEFAULT_MAX_BATCH_ITEMS = 1000;
 
 /**
@@ -310,16 +315,30 @@ export class RpcServer {
 
   private onWs(socket: WebSocket, apis: Set<string>): void {
     const subs = new Map<string, () => void>();
+    // A client that stops reading would have the node buffer for it without end: past
+    // MAX_WS_BACKLOG unsent bytes its connection is closed (go-ethereum drops a client
+    // whose writes time out).
+    const send = (text: string) => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      if (socket.bufferedAmount > MAX_WS_BACKLOG) {
+        socket.close(1008, "client too slow: unread responses and notifications over the limit");
+        socket.terminate();
+        return;
+      }
+      socket.send(text);
+    };
     const sink: SubscriptionSink = {
       subscribe: (start, namespace = "eth") => {
         const id = bytesToHex(new Uint8Array(randomBytes(16)));
         const notify = (result: unknown) => {
-          if (socket.readyState !== WebSocket.OPEN) return;
-          socket.send(
+          send(
             `{"jsonrpc":"2.0","method":"${namespace}_subscription","params":{"subscription":"${id}","result":${JSON.stringify(result)}}}`,
           );
         };
-        subs.set(id, start(notify));
+        subs.set(
+          id,
+          start(notify, () => socket.bufferedAmount),
+        );
         return id;
       },
       unsubscribe: (id) => {
@@ -336,7 +355,7 @@ export class RpcServer {
       this.handler
         .handleText(text, ctx, apis)
         .then((reply) => {
-          if (reply !== undefined && socket.readyState === WebSocket.OPEN) socket.send(reply);
+          if (reply !== undefined) send(reply);
         })
         .catch(() => {
           /* handleText does not throw; a closed socket is not an error */

@@ -11,9 +11,14 @@ export class RawJson {
 export interface SubscriptionSink {
   /**
    * Registers a subscription; `start` receives the notifier and returns the cleanup.
-   * Notifications are sent as `<namespace>_subscription` (default "eth").
+   * Notifications are sent as `<namespace>_subscription` (default "eth"). `backlog`
+   * tells how many bytes sent to the client it has not taken yet, so that a producer
+   * of heavy notifications (debug traceChain) can wait for a slow reader.
    */
-  subscribe(start: (notify: (result: unknown) => void) => () => void, namespace?: string): string;
+  subscribe(
+    start: (notify: (result: unknown) => void, backlog: () => number) => () => void,
+    namespace?: string,
+  ): string;
   unsubscribe(id: string): boolean;
 }
 
