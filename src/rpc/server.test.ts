@@ -14,9 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { type StartedNode, startNode } from "../cli/node.js";
 import { devAccounts } from "../node/devchain.js";
+import { DevNode } from "../node/node.js";
 import { bytesToHex } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
-import { ALL_APIS } from "./server.js";
+import { DEFAULT_GAS_CAP } from "./exec.js";
+import { ALL_APIS, RpcHandler, RpcServer } from "./server.js";
 
 // Runtime: no calldata → returns slot 0; a non-zero word → stores it and emits
 // Stored(uint256) with it as data; zero → revert Error("zero").
@@ -268,4 +270,62 @@ describe("WebSocket subscriptions", () => {
     expect((await send(5, "eth_unsubscribe", [heads])).result).toBe(false);
     ws.close();
   });
+});
+
+describe("a WebSocket client that stops reading", () => {
+  it("is disconnected once its unsent backlog passes the limit, and the node goes on serving", async () => {
+    const node = new DevNode({ blockTime: 3600 });
+    const apis = new Set<string>(ALL_APIS);
+    const server = new RpcServer(
+      new RpcHandler({ node, gasCap: DEFAULT_GAS_CAP, clientVersion: "Sonde/test" }),
+      {
+        http: { host: "127.0.0.1", port: 0, apis },
+        ws: { host: "127.0.0.1", port: 0, apis },
+        maxWsBacklog: 1 << 20,
+      },
+    );
+    await server.start();
+    try {
+      const ws = new WebSocket(server.wsUrl!);
+      await new Promise((resolve, reject) => {
+        ws.once("open", resolve);
+        ws.once("error", reject);
+      });
+      const closed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
+      // Stop reading: what the server sends piles up in its socket.
+      (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      // Each answer is a struct-log trace of a loop (JUMPDEST PUSH1 0 JUMP): about 18 MB.
+      const LOOP = "0x00000000000000000000000000000000000000aa";
+      const request = (id: number) =>
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "debug_traceCall",
+          params: [
+            { to: LOOP, gas: "0xf4240" },
+            "latest",
+            { stateOverrides: { [LOOP]: { code: "0x5b600056" } } },
+          ],
+        });
+      let isClosed = false;
+      void closed.then(() => {
+        isClosed = true;
+      });
+      for (let id = 1; id <= 20 && !isClosed; id++) {
+        ws.send(request(id));
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+      expect(isClosed).toBe(true);
+      const res = await fetch(server.httpUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      expect(await res.json()).toEqual({ jsonrpc: "2.0", id: 1, result: "0x539" });
+    } finally {
+      await server.close();
+      node.close();
+    }
+  }, 60_000);
 });

@@ -12,7 +12,8 @@
  * - Limits: a request body over `maxRequestBytes` (default 5 MiB, go-ethereum's) gets
  *   HTTP 413 with a -32600 error body, or closes the WebSocket with code 1009; a batch
  *   whose responses exceed `maxBatchResponseBytes` (25 MB) has its remaining answers
- *   replaced by -32003 "response too large".
+ *   replaced by -32003 "response too large". A WebSocket client that leaves more than
+ *   `maxWsBacklog` bytes unsent (it stopped reading) is disconnected.
  * - HTTP: POST with any content type, CORS open to every origin (a development node);
  *   GET answers 405. WebSocket: eth_subscribe/eth_unsubscribe with eth_subscription
  *   notifications; served on the HTTP port (upgrade) unless a separate port is given.
@@ -73,6 +74,8 @@ export interface ServerOptions {
   maxRequestBytes?: number;
   maxBatchResponseBytes?: number;
   maxBatchItems?: number;
+  /** Unsent bytes a WebSocket client may leave queued (default MAX_WS_BACKLOG). */
+  maxWsBacklog?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -214,6 +217,7 @@ export class RpcServer {
   private wsHttp: Server | undefined;
   private wss: WebSocketServer | undefined;
   readonly maxRequestBytes: number;
+  readonly maxWsBacklog: number;
   httpUrl = "";
   wsUrl: string | undefined;
 
@@ -222,6 +226,7 @@ export class RpcServer {
     readonly opts: ServerOptions,
   ) {
     this.maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.maxWsBacklog = opts.maxWsBacklog ?? MAX_WS_BACKLOG;
   }
 
   async start(): Promise<void> {
@@ -320,7 +325,7 @@ export class RpcServer {
     // whose writes time out).
     const send = (text: string) => {
       if (socket.readyState !== WebSocket.OPEN) return;
-      if (socket.bufferedAmount > MAX_WS_BACKLOG) {
+      if (socket.bufferedAmount > this.maxWsBacklog) {
         socket.close(1008, "client too slow: unread responses and notifications over the limit");
         socket.terminate();
         return;
