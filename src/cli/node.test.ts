@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_TRACE_MAX_BYTES } from "../rpc/types.js";
 import { parseNodeOptions, startNode } from "./node.js";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "sonde.js");
@@ -104,7 +105,7 @@ describe("sonde node options", () => {
     try {
       expect(started.server.handler.env.gasCap).toBe(50_000_000n);
       expect(started.server.handler.env.evmTimeoutMs).toBe(5000);
-      expect(started.server.handler.env.traceMaxBytes).toBe(500_000_000);
+      expect(started.server.handler.env.traceMaxBytes).toBe(DEFAULT_TRACE_MAX_BYTES);
     } finally {
       await started.close();
     }

@@ -1,4 +1,5 @@
 /** Shared shapes of the JSON-RPC layer: method handlers, namespaces, call context. */
+import { getHeapStatistics } from "node:v8";
 import type { DevNode } from "../node/node.js";
 import { OutputBudget } from "../tracers/types.js";
 
@@ -52,9 +53,14 @@ export interface RpcEnv {
 
 /**
  * Default of RpcEnv.traceMaxBytes: 500 MB, below Node's longest string (536,870,888
- * characters), which one response must fit in.
+ * characters), which one response must fit in; less where the JavaScript heap is small
+ * (an eighth of it: a trace's objects, its JSON and the response text live there at
+ * once, and a heap that runs out ends the process). 500 MB on a 4.3 GB heap.
  */
-export const DEFAULT_TRACE_MAX_BYTES = 500_000_000;
+export const DEFAULT_TRACE_MAX_BYTES = Math.min(
+  500_000_000,
+  Math.floor(getHeapStatistics().heap_size_limit / 8 / 1_000_000) * 1_000_000,
+);
 /** The largest RpcEnv.traceMaxBytes: Node's longest string, less room for the envelope. */
 export const MAX_TRACE_MAX_BYTES = 536_000_000;
 
