@@ -17,7 +17,7 @@ import { TRACE_CHAIN_BACKLOG } from "./debug.js";
 import { RpcError } from "./errors.js";
 import { DEFAULT_GAS_CAP } from "./exec.js";
 import { RpcHandler } from "./server.js";
-import type { CallContext } from "./types.js";
+import { type CallContext, RawJson } from "./types.js";
 
 const TOPIC = bytesToHex(keccak256(new TextEncoder().encode("Stored(uint256)")));
 // STORE: no calldata → returns slot 0; a non-zero word → stores it in slot 0 and logs it;
@@ -224,7 +224,7 @@ describe("debug_traceChain", () => {
         subscribe: (start, ns) => {
           namespace = ns;
           cleanup = start(
-            (r) => notes.push(r),
+            (r) => notes.push(r instanceof RawJson ? JSON.parse(r.json) : r),
             () => 0,
           );
           return "0x01";
@@ -535,6 +535,32 @@ describe("trace output limit (--rpc.trace-max-size)", () => {
       await h.call("debug_traceTransaction", [b.hash, { enableMemory: true }]);
       expect(await fail("debug_traceBlockByNumber", ["0x3", { enableMemory: true }])).toBe(message);
       expect(await h.call("debug_traceBlockByNumber", ["0x3", { tracer: "callTracer" }])).toHaveLength(2);
+      // debug traceChain: block 1 is notified, block 2 with the budget's error, then the end.
+      const notes: unknown[] = [];
+      const ctx: CallContext = {
+        transport: "ws",
+        subscriptions: {
+          subscribe: (start) => {
+            start(
+              (r) => notes.push(r instanceof RawJson ? JSON.parse(r.json) : r),
+              () => 0,
+            );
+            return "0x03";
+          },
+          unsubscribe: () => true,
+        },
+      };
+      await h.call("debug_subscribe", ["traceChain", "0x0", "0x3", { enableMemory: true }], ctx);
+      for (let i = 0; i < 100 && notes.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(notes).toHaveLength(2);
+      expect(notes[0]).toMatchObject({ block: "0x1" });
+      expect(notes[1]).toEqual({
+        block: "0x2",
+        hash: n.chain.canonicalAt(2n)!.hash,
+        traces: [],
+        error: message,
+      });
       // The node goes on serving.
       expect(await h.call("eth_blockNumber", [])).toBe("0x3");
     } finally {

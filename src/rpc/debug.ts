@@ -538,8 +538,10 @@ function rawBlock(node: DevNode, ref: BlockRef, what: "header" | "block"): Store
  * `end` traced as debug_traceBlockByNumber, one block per turn of the event loop, and
  * notified as {block, hash, traces} when it has transactions (and always for `end`).
  * Unsubscribing stops it; a block that cannot be traced (its state unavailable) ends it.
- * Each block's traces have the request's output budget; tracing waits while the client
- * has more than TRACE_CHAIN_BACKLOG bytes unread.
+ * Each block's traces have the request's output budget; a block that cannot be traced
+ * for a reason the node can name (the budget, unavailable state) is notified as
+ * {block, hash, traces: [], error} before the end. Tracing waits while the client has
+ * more than TRACE_CHAIN_BACKLOG bytes unread. Notifications are written as raw JSON.
  */
 function traceChain(env: RpcEnv, p: unknown[], ctx: CallContext): string {
   const node = env.node;
@@ -564,19 +566,18 @@ function traceChain(env: RpcEnv, p: unknown[], ctx: CallContext): string {
       }
       const b = node.chain.canonicalAt(n);
       if (b === undefined) return;
+      const head = `{"block":"0x${n.toString(16)}","hash":"${b.hash}"`;
       let traces: string[];
       try {
         traces = traceBlockEntries(node, b, config, traceBudget(env));
-      } catch {
-        return; // as go-ethereum: the chain trace ends where a block cannot be traced
+      } catch (err) {
+        // As go-ethereum, the chain trace ends where a block cannot be traced; a block whose
+        // traces pass the output budget is notified with the error first, so the end is seen.
+        if (err instanceof RpcError)
+          notify(new RawJson(`${head},"traces":[],"error":${JSON.stringify(err.message)}}`));
+        return;
       }
-      if (traces.length > 0 || n === to) {
-        notify({
-          block: `0x${n.toString(16)}`,
-          hash: b.hash,
-          traces: JSON.parse(`[${traces.join(",")}]`),
-        });
-      }
+      if (traces.length > 0 || n === to) notify(new RawJson(`${head},"traces":[${traces.join(",")}]}`));
       n++;
       setImmediate(next);
     };

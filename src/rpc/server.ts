@@ -337,7 +337,7 @@ export class RpcServer {
         const id = bytesToHex(new Uint8Array(randomBytes(16)));
         const notify = (result: unknown) => {
           send(
-            `{"jsonrpc":"2.0","method":"${namespace}_subscription","params":{"subscription":"${id}","result":${JSON.stringify(result)}}}`,
+            `{"jsonrpc":"2.0","method":"${namespace}_subscription","params":{"subscription":"${id}","result":${result instanceof RawJson ? result.json : JSON.stringify(result)}}}`,
           );
         };
         subs.set(
