@@ -11,7 +11,7 @@ import { type RlpInput, rlpEncode } from "../primitives/rlp.js";
 
 export const EMPTY_TRIE_ROOT = keccak256(rlpEncode(new Uint8Array(0)));
 
-function toNibbles(key: Uint8Array): Uint8Array {
+export function toNibbles(key: Uint8Array): Uint8Array {
   const out = new Uint8Array(key.length * 2);
   for (let i = 0; i < key.length; i++) {
     out[2 * i] = key[i]! >> 4;
@@ -20,7 +20,7 @@ function toNibbles(key: Uint8Array): Uint8Array {
   return out;
 }
 
-function hexPrefix(nibbles: Uint8Array, start: number, end: number, leaf: boolean): Uint8Array {
+export function hexPrefix(nibbles: Uint8Array, start: number, end: number, leaf: boolean): Uint8Array {
   const len = end - start;
   const odd = len & 1;
   const out = new Uint8Array((len >> 1) + 1);
@@ -36,6 +36,11 @@ function ref(encoded: Uint8Array): RlpInput | Uint8Array {
   return encoded.length < 32 ? RAW(encoded) : keccak256(encoded);
 }
 
+/** `ref` for encodeNode's items: an embedded node's RLP (marked) or the node's hash. */
+export function nodeRef(encoded: Uint8Array): Uint8Array {
+  return ref(encoded) as Uint8Array;
+}
+
 // Embedded nodes are inserted as already-encoded RLP. We mark them so the encoder
 // splices them in verbatim.
 const RAW_MARK = Symbol("raw");
@@ -47,7 +52,7 @@ function RAW(bytes: Uint8Array): Raw {
 }
 
 /** RLP of a list whose items are either byte strings or pre-encoded (embedded) nodes. */
-function encodeNode(items: (Uint8Array | Raw)[]): Uint8Array {
+export function encodeNode(items: (Uint8Array | Raw)[]): Uint8Array {
   const parts: Uint8Array[] = [];
   let len = 0;
   for (const it of items) {
