@@ -10,7 +10,13 @@
  */
 import type { Fork } from "../evm/forks.js";
 import { bytesToHex } from "../primitives/hex.js";
-import { MemoryState, type StateDB, type StateReader } from "../state/statedb.js";
+import {
+  type MemoryState,
+  type StateDB,
+  type StateReader,
+  sealedCopy,
+  sealedSnapshot,
+} from "../state/statedb.js";
 import { txHash } from "../tx/decode.js";
 import type { Block, Header, Receipt } from "./block.js";
 
@@ -80,9 +86,7 @@ export function addBounded<T extends { hash: string }>(list: T[], entry: T, numb
 
 /** Copies a finalised StateDB into a fresh backend (storage maps of untouched accounts are shared, never mutated). */
 export function snapshotState(state: StateDB): MemoryState {
-  const out = new MemoryState();
-  for (const [address, data] of state.entries()) out.accounts.set(address, data);
-  return out;
+  return sealedSnapshot(state);
 }
 
 /** Everything in memory; nothing survives the process. */
@@ -101,7 +105,7 @@ export class MemoryChainStore implements ChainStore {
       block: genesis,
       hash: genesisHash,
       td: genesis.header.difficulty,
-      state,
+      state: sealedCopy(state),
       receipts: [],
       fork: undefined,
     };

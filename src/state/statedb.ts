@@ -7,9 +7,16 @@
  * Reads go to a synchronous `StateReader` backend the first time an account or slot is
  * touched and are cached here; the interpreter never awaits. Everything is journaled so a
  * revert is exact, including what a tracer was told: reverted changes are not re-reported.
+ *
+ * State roots: over a sealed MemoryState (a chain store's snapshot, never changed once
+ * made) the root is the snapshot's persistent tries (./ptrie.ts) updated with this
+ * StateDB's `changedAccounts`, so a block costs its changes, not the whole state; the
+ * snapshot made after the block derives its tries the same way. Over any other backend
+ * (state tests, LMDB, remote state) the root is built from every account (`entries`).
+ * SONDE_CHECK_ROOTS=1 computes both ways and throws when they differ.
  */
 
-import { type Address, bigintToBytes, bytesEqual, hexToBytes } from "../primitives/hex.js";
+import { type Address, bigintToBytes, bytesEqual, bytesToHexRaw, hexToBytes } from "../primitives/hex.js";
 import { KECCAK_EMPTY, keccak256 } from "../primitives/keccak.js";
 import { rlpEncode } from "../primitives/rlp.js";
 import {
@@ -19,6 +26,7 @@ import {
   type LogRecord,
   type NonceChangeReason,
 } from "../tracing/hooks.js";
+import { PTrie } from "./ptrie.js";
 import { EMPTY_TRIE_ROOT, secureTrieRoot } from "./trie.js";
 
 export interface AccountData {
@@ -42,6 +50,13 @@ export interface StateReader {
 /** A backend holding everything in memory (state tests, `sonde run`). */
 export class MemoryState implements StateReader {
   readonly accounts = new Map<Address, AccountData>();
+  /**
+   * Set on the chain store's snapshots, whose accounts, storage maps and code are never
+   * changed once made: their tries may then be kept and reused (see the header).
+   */
+  sealed = false;
+  /** The account trie of a sealed state, once built or derived. */
+  accountTrie: PTrie | undefined;
   getAccount(address: Address): AccountData | undefined {
     return this.accounts.get(address);
   }
@@ -550,10 +565,136 @@ export class StateDB {
   }
 
   stateRoot(): Uint8Array {
+    const r = this.reader;
+    if (r instanceof MemoryState && r.sealed) {
+      const root = updatedTries(r, this.changedAccounts()).accounts.root();
+      if (CHECK_ROOTS) {
+        const full = this.fullStateRoot();
+        if (!bytesEqual(full, root)) {
+          throw new Error(
+            `state root mismatch: incremental ${bytesToHexRaw(root)}, full ${bytesToHexRaw(full)}`,
+          );
+        }
+      }
+      return root;
+    }
+    return this.fullStateRoot();
+  }
+
+  /** The root built from every account. */
+  private fullStateRoot(): Uint8Array {
     const pairs: [Uint8Array, Uint8Array][] = [];
     for (const [address, acc] of this.entries()) pairs.push([hexToBytes(address), accountRlp(acc)]);
     return secureTrieRoot(pairs);
   }
+}
+
+const CHECK_ROOTS = process.env.SONDE_CHECK_ROOTS === "1";
+
+/** Storage tries of the accounts of sealed states (their storage maps never change). */
+const storageTries = new WeakMap<AccountData, PTrie>();
+/** Code hashes by code array (code arrays are never changed in place). */
+const codeHashes = new WeakMap<Uint8Array, Uint8Array>();
+
+function codeHashOf(code: Uint8Array): Uint8Array {
+  if (code.length === 0) return KECCAK_EMPTY;
+  let h = codeHashes.get(code);
+  if (h === undefined) {
+    h = keccak256(code);
+    codeHashes.set(code, h);
+  }
+  return h;
+}
+
+const slotKey = (slot: bigint) => keccak256(bigintToBytes(slot, 32));
+const NO_VALUE = new Uint8Array(0);
+
+function storageTrieOf(data: AccountData): PTrie {
+  let t = storageTries.get(data);
+  if (t === undefined) {
+    t = PTrie.EMPTY;
+    for (const [k, v] of data.storage) if (v !== 0n) t = t.set(slotKey(k), rlpEncode(bigintToBytes(v)));
+    storageTries.set(data, t);
+  }
+  return t;
+}
+
+function accountLeaf(nonce: bigint, balance: bigint, storage: PTrie, code: Uint8Array): Uint8Array {
+  return rlpEncode([bigintToBytes(nonce), bigintToBytes(balance), storage.root(), codeHashOf(code)]);
+}
+
+/** The account trie of a sealed state, built from its accounts the first time. */
+function accountTrieOf(state: MemoryState): PTrie {
+  if (state.accountTrie === undefined) {
+    let t = PTrie.EMPTY;
+    for (const [address, data] of state.accounts) {
+      t = t.set(
+        keccak256(hexToBytes(address)),
+        accountLeaf(data.nonce, data.balance, storageTrieOf(data), data.code),
+      );
+    }
+    state.accountTrie = t;
+  }
+  return state.accountTrie;
+}
+
+/** A sealed state's tries with `changes` applied; the changed accounts' storage tries by address. */
+function updatedTries(
+  base: MemoryState,
+  changes: AccountChange[],
+): { accounts: PTrie; storage: Map<Address, PTrie> } {
+  let accounts = accountTrieOf(base);
+  const storage = new Map<Address, PTrie>();
+  for (const c of changes) {
+    const key = keccak256(hexToBytes(c.address));
+    if (c.account === undefined) {
+      accounts = accounts.delete(key);
+      continue;
+    }
+    const before = base.accounts.get(c.address);
+    let st = c.storageReset || before === undefined ? PTrie.EMPTY : storageTrieOf(before);
+    for (const [k, v] of c.storage)
+      st = st.set(slotKey(k), v === 0n ? NO_VALUE : rlpEncode(bigintToBytes(v)));
+    storage.set(c.address, st);
+    accounts = accounts.set(key, accountLeaf(c.account.nonce, c.account.balance, st, c.account.code));
+  }
+  return { accounts, storage };
+}
+
+/**
+ * A sealed copy of `post`'s state for a chain store to keep: accounts it did not change
+ * are shared with its backend, and when that backend is sealed too the copy's tries are
+ * derived from the backend's and the changes.
+ */
+export function sealedSnapshot(post: StateDB): MemoryState {
+  const out = new MemoryState();
+  for (const [address, data] of post.entries()) out.accounts.set(address, data);
+  out.sealed = true;
+  const r = post.reader;
+  if (r instanceof MemoryState && r.sealed) {
+    const { accounts, storage } = updatedTries(r, post.changedAccounts());
+    out.accountTrie = accounts;
+    for (const [address, st] of storage) {
+      const data = out.accounts.get(address);
+      if (data !== undefined) storageTries.set(data, st);
+    }
+  }
+  return out;
+}
+
+/** A sealed copy of `state` (a genesis allocation): its storage maps copied, so later changes to them do not reach it. */
+export function sealedCopy(state: MemoryState): MemoryState {
+  const out = new MemoryState();
+  for (const [address, d] of state.accounts) {
+    out.accounts.set(address, {
+      nonce: d.nonce,
+      balance: d.balance,
+      code: d.code,
+      storage: new Map(d.storage),
+    });
+  }
+  out.sealed = true;
+  return out;
 }
 
 const EMPTY_CODE = new Uint8Array(0);
