@@ -8,11 +8,12 @@
  * touched and are cached here; the interpreter never awaits. Everything is journaled so a
  * revert is exact, including what a tracer was told: reverted changes are not re-reported.
  *
- * State roots: over a sealed MemoryState (a chain store's snapshot, never changed once
- * made) the root is the snapshot's persistent tries (./ptrie.ts) updated with this
- * StateDB's `changedAccounts`, so a block costs its changes, not the whole state; the
- * snapshot made after the block derives its tries the same way. Over any other backend
- * (state tests, LMDB, remote state) the root is built from every account (`entries`).
+ * State roots: when the backend offers its tries (`StateReader.tries`: a sealed
+ * MemoryState, the in-memory chain store's snapshots; the LMDB store's latest block) the
+ * root is those persistent tries (./ptrie.ts) updated with this StateDB's
+ * `changedAccounts`, so a block costs its changes, not the whole state, and the store
+ * derives the next block's tries the same way. Over any other backend (state tests,
+ * remote state, older LMDB states) the root is built from every account (`entries`).
  * SONDE_CHECK_ROOTS=1 computes both ways and throws when they differ.
  */
 
@@ -45,6 +46,18 @@ export interface StateReader {
    * or list every account (`entries`); without it only accounts it loaded are seen.
    */
   entries?(): Iterable<[Address, AccountData]>;
+  /**
+   * The state's tries, when the backend keeps them (optional): they must hold exactly
+   * what `entries` holds. State roots over this backend then cost only the changes.
+   */
+  tries?(): StateTries | undefined;
+}
+
+/** A state's persistent tries (see StateReader.tries). */
+export interface StateTries {
+  readonly accounts: PTrie;
+  /** The storage trie of `address` in this state (empty when it has no storage). */
+  storage(address: Address): PTrie;
 }
 
 /** A backend holding everything in memory (state tests, `sonde run`). */
@@ -62,6 +75,16 @@ export class MemoryState implements StateReader {
   }
   entries(): Iterable<[Address, AccountData]> {
     return this.accounts.entries();
+  }
+  tries(): StateTries | undefined {
+    if (!this.sealed) return undefined;
+    return {
+      accounts: accountTrieOf(this),
+      storage: (address) => {
+        const data = this.accounts.get(address);
+        return data === undefined ? PTrie.EMPTY : storageTrieOf(data);
+      },
+    };
   }
 }
 
@@ -565,9 +588,9 @@ export class StateDB {
   }
 
   stateRoot(): Uint8Array {
-    const r = this.reader;
-    if (r instanceof MemoryState && r.sealed) {
-      const root = updatedTries(r, this.changedAccounts()).accounts.root();
+    const tries = this.reader.tries?.();
+    if (tries !== undefined) {
+      const root = updatedTries(tries, this.changedAccounts()).accounts.root();
       if (CHECK_ROOTS) {
         const full = this.fullStateRoot();
         if (!bytesEqual(full, root)) {
@@ -623,6 +646,24 @@ function accountLeaf(nonce: bigint, balance: bigint, storage: PTrie, code: Uint8
   return rlpEncode([bigintToBytes(nonce), bigintToBytes(balance), storage.root(), codeHashOf(code)]);
 }
 
+/** The tries of every account in `entries`: the account trie and each account's storage trie. */
+export function buildTries(entries: Iterable<[Address, AccountData]>): {
+  accounts: PTrie;
+  storage: Map<Address, PTrie>;
+} {
+  let accounts = PTrie.EMPTY;
+  const storage = new Map<Address, PTrie>();
+  for (const [address, data] of entries) {
+    const st = storageTrieOf(data);
+    if (st !== PTrie.EMPTY) storage.set(address, st);
+    accounts = accounts.set(
+      keccak256(hexToBytes(address)),
+      accountLeaf(data.nonce, data.balance, st, data.code),
+    );
+  }
+  return { accounts, storage };
+}
+
 /** The account trie of a sealed state, built from its accounts the first time. */
 function accountTrieOf(state: MemoryState): PTrie {
   if (state.accountTrie === undefined) {
@@ -638,12 +679,12 @@ function accountTrieOf(state: MemoryState): PTrie {
   return state.accountTrie;
 }
 
-/** A sealed state's tries with `changes` applied; the changed accounts' storage tries by address. */
-function updatedTries(
-  base: MemoryState,
+/** A state's tries with `changes` applied; the changed accounts' storage tries by address. */
+export function updatedTries(
+  base: StateTries,
   changes: AccountChange[],
 ): { accounts: PTrie; storage: Map<Address, PTrie> } {
-  let accounts = accountTrieOf(base);
+  let accounts = base.accounts;
   const storage = new Map<Address, PTrie>();
   for (const c of changes) {
     const key = keccak256(hexToBytes(c.address));
@@ -651,8 +692,7 @@ function updatedTries(
       accounts = accounts.delete(key);
       continue;
     }
-    const before = base.accounts.get(c.address);
-    let st = c.storageReset || before === undefined ? PTrie.EMPTY : storageTrieOf(before);
+    let st = c.storageReset ? PTrie.EMPTY : base.storage(c.address);
     for (const [k, v] of c.storage)
       st = st.set(slotKey(k), v === 0n ? NO_VALUE : rlpEncode(bigintToBytes(v)));
     storage.set(c.address, st);
@@ -670,9 +710,9 @@ export function sealedSnapshot(post: StateDB): MemoryState {
   const out = new MemoryState();
   for (const [address, data] of post.entries()) out.accounts.set(address, data);
   out.sealed = true;
-  const r = post.reader;
-  if (r instanceof MemoryState && r.sealed) {
-    const { accounts, storage } = updatedTries(r, post.changedAccounts());
+  const tries = post.reader.tries?.();
+  if (tries !== undefined) {
+    const { accounts, storage } = updatedTries(tries, post.changedAccounts());
     out.accountTrie = accounts;
     for (const [address, st] of storage) {
       const data = out.accounts.get(address);

@@ -106,7 +106,16 @@ import {
 } from "../primitives/hex.js";
 import { keccak256 } from "../primitives/keccak.js";
 import { type RlpInput, rlpDecode, rlpEncode } from "../primitives/rlp.js";
-import { type AccountData, MemoryState, StateDB, type StateReader } from "../state/statedb.js";
+import { PTrie } from "../state/ptrie.js";
+import {
+  type AccountData,
+  buildTries,
+  MemoryState,
+  StateDB,
+  type StateReader,
+  type StateTries,
+  updatedTries,
+} from "../state/statedb.js";
 import { txHash } from "../tx/decode.js";
 import {
   addressBytes,
@@ -241,6 +250,12 @@ export class LmdbChainStore implements ChainStore {
   private historyFrom: bigint;
   private readonly blockCache = new Map<string, StoredBlock>();
   private readonly regenCache = new Map<string, MemoryState>();
+  /**
+   * The persistent tries of one block's post state, in memory only: built from the flat
+   * state the first time the head's tries are asked for, then derived block by block
+   * from the parent's and each block's changes, so state roots cost the changes.
+   */
+  private trieCache: { hash: string; accounts: PTrie; storage: Map<Address, PTrie> } | null = null;
   private readonly codeCache = new Map<string, Uint8Array>();
   private closed = false;
   private writing = false;
@@ -557,6 +572,16 @@ export class LmdbChainStore implements ChainStore {
     return overlay;
   }
 
+  /** The tries of block `hash`'s post state when kept (see trieCache); the head's are built on demand. */
+  triesAt(hash: string): StateTries | undefined {
+    if (this.trieCache?.hash !== hash) {
+      if (hash !== this.headBlock.hash || this.writing) return undefined;
+      this.trieCache = { hash, ...buildTries(this.flatEntries()) };
+    }
+    const c = this.trieCache;
+    return { accounts: c.accounts, storage: (a) => c.storage.get(a) ?? PTrie.EMPTY };
+  }
+
   private canonicalState(n: bigint, hash: string): StateReader {
     if (n + 1n >= this.historyFrom) return new HistoryReader(this, n, hash);
     return this.regenerate(n, hash);
@@ -619,6 +644,23 @@ export class LmdbChainStore implements ChainStore {
       storage: c.storage,
     }));
     const codes = changed.filter((c) => c.account !== undefined && c.account.code.length > 0);
+    // The block's tries, derived from its parent's when those are the ones kept.
+    const parent =
+      this.trieCache?.hash === bytesToHex(stored.block.header.parentHash) ? this.trieCache : null;
+    let tries: typeof this.trieCache = null;
+    if (parent !== null) {
+      const d = updatedTries(
+        { accounts: parent.accounts, storage: (a) => parent.storage.get(a) ?? PTrie.EMPTY },
+        changed,
+      );
+      const storage = new Map(parent.storage);
+      for (const c of changed) if (c.account === undefined) storage.delete(c.address);
+      for (const [a, st] of d.storage) {
+        if (st.node === null) storage.delete(a);
+        else storage.set(a, st);
+      }
+      tries = { hash: stored.hash, accounts: d.accounts, storage };
+    }
     this.write(() => {
       const h = hashBytes(stored.hash);
       const d = this.db;
@@ -634,6 +676,7 @@ export class LmdbChainStore implements ChainStore {
       }
       return makeHead ? this.moveHead(stored) : undefined;
     });
+    if (tries !== null) this.trieCache = tries;
     this.cacheBlock(stored);
   }
 
@@ -926,6 +969,10 @@ class HistoryReader implements StateReader {
   getAccount(address: Address): AccountData | undefined {
     this.store.checkReadable(this.number, this.hash);
     return this.store.accountAt(address, this.number);
+  }
+
+  tries(): StateTries | undefined {
+    return this.store.triesAt(this.hash);
   }
 
   *entries(): Generator<[Address, AccountData]> {
