@@ -61,10 +61,12 @@
  * everything is durable, and a crash leaves the previous or the next state, never a
  * half-written block. LMDB's copy-on-write B-tree needs no recovery step on reopen.
  *
- * State root cost: the post-state root is computed (by StateDB.stateRoot during block
- * processing) over the whole state, read from the flat tables, every block. That is
- * acceptable for small dev-chain states but grows linearly with the state size; an
- * incremental trie is the way to scale it and is not done here.
+ * State root cost: the store keeps the persistent tries (src/state/ptrie.ts) of the
+ * latest block it added, in memory only (`trieCache`): built from the flat tables the
+ * first time the head's root is needed (after opening), then derived from the parent's
+ * and each block's changes, so a block on the latest one costs its changes. A block on
+ * any other parent (a side branch, a regenerated old state) gets its root built over the
+ * whole state, as before; the tries then move on only from a block built on the head.
  *
  * Readers: state readers load an account's whole storage when the account is first
  * read (StateReader returns full storage maps), again fine for dev chains only. Listing
