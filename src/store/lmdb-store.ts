@@ -62,11 +62,11 @@
  * half-written block. LMDB's copy-on-write B-tree needs no recovery step on reopen.
  *
  * State root cost: the store keeps the persistent tries (src/state/ptrie.ts) of the
- * latest block it added, in memory only (`trieCache`): built from the flat tables the
- * first time the head's root is needed (after opening), then derived from the parent's
- * and each block's changes, so a block on the latest one costs its changes. A block on
- * any other parent (a side branch, a regenerated old state) gets its root built over the
- * whole state, as before; the tries then move on only from a block built on the head.
+ * last blocks it added, in memory only (`trieCache`): built from the flat tables the
+ * first time the head's root is needed (after opening), then derived from a kept
+ * parent's and each block's changes, so a block on one of them costs its changes. A
+ * block whose parent's tries are not kept (an old or regenerated state) gets its root
+ * built over the whole state, as before.
  *
  * Readers: state readers load an account's whole storage when the account is first
  * read (StateReader returns full storage maps), again fine for dev chains only. Listing
@@ -240,6 +240,9 @@ const DB_NAMES: (keyof Dbs)[] = [
   "ckptStorage",
 ];
 
+/** How many blocks' tries the LMDB store keeps (see LmdbChainStore.trieCache). */
+const TRIE_CACHE_BLOCKS = 8;
+
 export class LmdbChainStore implements ChainStore {
   readonly genesis: StoredBlock;
   readonly gcmode: GcMode;
@@ -253,11 +256,12 @@ export class LmdbChainStore implements ChainStore {
   private readonly blockCache = new Map<string, StoredBlock>();
   private readonly regenCache = new Map<string, MemoryState>();
   /**
-   * The persistent tries of one block's post state, in memory only: built from the flat
-   * state the first time the head's tries are asked for, then derived block by block
-   * from the parent's and each block's changes, so state roots cost the changes.
+   * The persistent tries of the post states of the last TRIE_CACHE_BLOCKS blocks added
+   * (by hash, oldest first), in memory only: built from the flat state the first time the
+   * head's tries are asked for, then derived from a cached parent's and each block's
+   * changes, so state roots cost the changes (a side branch does not evict the head's).
    */
-  private trieCache: { hash: string; accounts: PTrie; storage: Map<Address, PTrie> } | null = null;
+  private readonly trieCache = new Map<string, { accounts: PTrie; storage: Map<Address, PTrie> }>();
   private readonly codeCache = new Map<string, Uint8Array>();
   private closed = false;
   private writing = false;
@@ -576,12 +580,20 @@ export class LmdbChainStore implements ChainStore {
 
   /** The tries of block `hash`'s post state when kept (see trieCache); the head's are built on demand. */
   triesAt(hash: string): StateTries | undefined {
-    if (this.trieCache?.hash !== hash) {
+    let c = this.trieCache.get(hash);
+    if (c === undefined) {
       if (hash !== this.headBlock.hash || this.writing) return undefined;
-      this.trieCache = { hash, ...buildTries(this.flatEntries()) };
+      c = buildTries(this.flatEntries());
+      this.keepTries(hash, c);
     }
-    const c = this.trieCache;
-    return { accounts: c.accounts, storage: (a) => c.storage.get(a) ?? PTrie.EMPTY };
+    const kept = c;
+    return { accounts: kept.accounts, storage: (a) => kept.storage.get(a) ?? PTrie.EMPTY };
+  }
+
+  private keepTries(hash: string, t: { accounts: PTrie; storage: Map<Address, PTrie> }): void {
+    this.trieCache.delete(hash);
+    this.trieCache.set(hash, t);
+    if (this.trieCache.size > TRIE_CACHE_BLOCKS) this.trieCache.delete(this.trieCache.keys().next().value!);
   }
 
   private canonicalState(n: bigint, hash: string): StateReader {
@@ -646,11 +658,10 @@ export class LmdbChainStore implements ChainStore {
       storage: c.storage,
     }));
     const codes = changed.filter((c) => c.account !== undefined && c.account.code.length > 0);
-    // The block's tries, derived from its parent's when those are the ones kept.
-    const parent =
-      this.trieCache?.hash === bytesToHex(stored.block.header.parentHash) ? this.trieCache : null;
-    let tries: typeof this.trieCache = null;
-    if (parent !== null) {
+    // The block's tries, derived from its parent's when those are kept.
+    const parent = this.trieCache.get(bytesToHex(stored.block.header.parentHash));
+    let tries: { accounts: PTrie; storage: Map<Address, PTrie> } | null = null;
+    if (parent !== undefined) {
       const d = updatedTries(
         { accounts: parent.accounts, storage: (a) => parent.storage.get(a) ?? PTrie.EMPTY },
         changed,
@@ -661,7 +672,7 @@ export class LmdbChainStore implements ChainStore {
         if (st.node === null) storage.delete(a);
         else storage.set(a, st);
       }
-      tries = { hash: stored.hash, accounts: d.accounts, storage };
+      tries = { accounts: d.accounts, storage };
     }
     this.write(() => {
       const h = hashBytes(stored.hash);
@@ -678,7 +689,7 @@ export class LmdbChainStore implements ChainStore {
       }
       return makeHead ? this.moveHead(stored) : undefined;
     });
-    if (tries !== null) this.trieCache = tries;
+    if (tries !== null) this.keepTries(stored.hash, tries);
     this.cacheBlock(stored);
   }
 
