@@ -666,16 +666,7 @@ export function buildTries(entries: Iterable<[Address, AccountData]>): {
 
 /** The account trie of a sealed state, built from its accounts the first time. */
 function accountTrieOf(state: MemoryState): PTrie {
-  if (state.accountTrie === undefined) {
-    let t = PTrie.EMPTY;
-    for (const [address, data] of state.accounts) {
-      t = t.set(
-        keccak256(hexToBytes(address)),
-        accountLeaf(data.nonce, data.balance, storageTrieOf(data), data.code),
-      );
-    }
-    state.accountTrie = t;
-  }
+  if (state.accountTrie === undefined) state.accountTrie = buildTries(state.accounts).accounts;
   return state.accountTrie;
 }
 
