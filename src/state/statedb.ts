@@ -172,6 +172,8 @@ export class StateDB {
 
   /** What the backend held for each address loaded (for `changedAccounts`). */
   private readonly origins = new Map<Address, AccountData | undefined>();
+  /** The last `derivedTries` result, with the backend trie and the changes it came from. */
+  private derived: { base: PTrie; changes: AccountChange[]; tries: DerivedTries } | null = null;
 
   constructor(readonly reader: StateReader) {}
 
@@ -587,10 +589,26 @@ export class StateDB {
     }
   }
 
+  /**
+   * The backend's tries updated with this StateDB's changes, or undefined when the backend
+   * keeps none. Reused while the changes stay the same: a block's root and the snapshot
+   * (or LMDB tries) the store keeps after it come from one derivation.
+   */
+  derivedTries(): DerivedTries | undefined {
+    const base = this.reader.tries?.();
+    if (base === undefined) return undefined;
+    const changes = this.changedAccounts();
+    const d = this.derived;
+    if (d !== null && d.base === base.accounts && sameChanges(d.changes, changes)) return d.tries;
+    const tries = updatedTries(base, changes);
+    this.derived = { base: base.accounts, changes, tries };
+    return tries;
+  }
+
   stateRoot(): Uint8Array {
-    const tries = this.reader.tries?.();
+    const tries = this.derivedTries();
     if (tries !== undefined) {
-      const root = updatedTries(tries, this.changedAccounts()).accounts.root();
+      const root = tries.accounts.root();
       if (CHECK_ROOTS) {
         const full = this.fullStateRoot();
         if (!bytesEqual(full, root)) {
@@ -647,10 +665,7 @@ function accountLeaf(nonce: bigint, balance: bigint, storage: PTrie, code: Uint8
 }
 
 /** The tries of every account in `entries`: the account trie and each account's storage trie. */
-export function buildTries(entries: Iterable<[Address, AccountData]>): {
-  accounts: PTrie;
-  storage: Map<Address, PTrie>;
-} {
+export function buildTries(entries: Iterable<[Address, AccountData]>): DerivedTries {
   let accounts = PTrie.EMPTY;
   const storage = new Map<Address, PTrie>();
   for (const [address, data] of entries) {
@@ -670,11 +685,36 @@ function accountTrieOf(state: MemoryState): PTrie {
   return state.accountTrie;
 }
 
-/** A state's tries with `changes` applied; the changed accounts' storage tries by address. */
-export function updatedTries(
-  base: StateTries,
-  changes: AccountChange[],
-): { accounts: PTrie; storage: Map<Address, PTrie> } {
+/** A state's account trie after changes, and the changed accounts' storage tries by address. */
+export interface DerivedTries {
+  accounts: PTrie;
+  storage: Map<Address, PTrie>;
+}
+
+/** Whether two `changedAccounts` lists are the same changes. */
+function sameChanges(a: AccountChange[], b: AccountChange[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.address !== y.address || x.storageReset !== y.storageReset || x.storage.size !== y.storage.size)
+      return false;
+    if (x.account === undefined || y.account === undefined) {
+      if (x.account !== y.account) return false;
+    } else if (
+      x.account.nonce !== y.account.nonce ||
+      x.account.balance !== y.account.balance ||
+      !(x.account.code === y.account.code || bytesEqual(x.account.code, y.account.code))
+    ) {
+      return false;
+    }
+    for (const [k, v] of x.storage) if (y.storage.get(k) !== v) return false;
+  }
+  return true;
+}
+
+/** A state's tries with `changes` applied. */
+export function updatedTries(base: StateTries, changes: AccountChange[]): DerivedTries {
   let accounts = base.accounts;
   const storage = new Map<Address, PTrie>();
   for (const c of changes) {
@@ -701,9 +741,9 @@ export function sealedSnapshot(post: StateDB): MemoryState {
   const out = new MemoryState();
   for (const [address, data] of post.entries()) out.accounts.set(address, data);
   out.sealed = true;
-  const tries = post.reader.tries?.();
+  const tries = post.derivedTries();
   if (tries !== undefined) {
-    const { accounts, storage } = updatedTries(tries, post.changedAccounts());
+    const { accounts, storage } = tries;
     out.accountTrie = accounts;
     for (const [address, st] of storage) {
       const data = out.accounts.get(address);

@@ -112,6 +112,7 @@ import { PTrie } from "../state/ptrie.js";
 import {
   type AccountData,
   buildTries,
+  type DerivedTries,
   MemoryState,
   StateDB,
   type StateReader,
@@ -240,6 +241,11 @@ const DB_NAMES: (keyof Dbs)[] = [
   "ckptStorage",
 ];
 
+/** Kept tries as a StateReader offers them. */
+function triesView(t: DerivedTries): StateTries {
+  return { accounts: t.accounts, storage: (a) => t.storage.get(a) ?? PTrie.EMPTY };
+}
+
 /** How many blocks' tries the LMDB store keeps (see LmdbChainStore.trieCache). */
 const TRIE_CACHE_BLOCKS = 8;
 
@@ -261,7 +267,7 @@ export class LmdbChainStore implements ChainStore {
    * head's tries are asked for, then derived from a cached parent's and each block's
    * changes, so state roots cost the changes (a side branch does not evict the head's).
    */
-  private readonly trieCache = new Map<string, { accounts: PTrie; storage: Map<Address, PTrie> }>();
+  private readonly trieCache = new Map<string, DerivedTries>();
   private readonly codeCache = new Map<string, Uint8Array>();
   private closed = false;
   private writing = false;
@@ -586,11 +592,10 @@ export class LmdbChainStore implements ChainStore {
       c = buildTries(this.flatEntries());
       this.keepTries(hash, c);
     }
-    const kept = c;
-    return { accounts: kept.accounts, storage: (a) => kept.storage.get(a) ?? PTrie.EMPTY };
+    return triesView(c);
   }
 
-  private keepTries(hash: string, t: { accounts: PTrie; storage: Map<Address, PTrie> }): void {
+  private keepTries(hash: string, t: DerivedTries): void {
     this.trieCache.delete(hash);
     this.trieCache.set(hash, t);
     if (this.trieCache.size > TRIE_CACHE_BLOCKS) this.trieCache.delete(this.trieCache.keys().next().value!);
@@ -660,12 +665,10 @@ export class LmdbChainStore implements ChainStore {
     const codes = changed.filter((c) => c.account !== undefined && c.account.code.length > 0);
     // The block's tries, derived from its parent's when those are kept.
     const parent = this.trieCache.get(bytesToHex(stored.block.header.parentHash));
-    let tries: { accounts: PTrie; storage: Map<Address, PTrie> } | null = null;
+    let tries: DerivedTries | null = null;
     if (parent !== undefined) {
-      const d = updatedTries(
-        { accounts: parent.accounts, storage: (a) => parent.storage.get(a) ?? PTrie.EMPTY },
-        changed,
-      );
+      // post's own tries (its root's) when its backend offers them: the parent's, changed.
+      const d = post.derivedTries() ?? updatedTries(triesView(parent), changed);
       const storage = new Map(parent.storage);
       for (const c of changed) if (c.account === undefined) storage.delete(c.address);
       for (const [a, st] of d.storage) {
