@@ -8,6 +8,7 @@ import { signTransaction } from "../tx/sender.js";
 import type { FeeMarketTransaction, LegacyTransaction } from "../tx/types.js";
 import { type Block, EMPTY_UNCLE_HASH, type Header, headerHash, transactionsRoot } from "./block.js";
 import { Blockchain } from "./blockchain.js";
+import { FORK_BLOCKS_TO_LONDON } from "./config.js";
 import { DAO_DRAIN_LIST, DAO_FORK_EXTRA_DATA, DAO_REFUND_CONTRACT } from "./dao.js";
 import { BlockValidationError, type ChainSpec, parseChainSpec } from "./validate.js";
 
@@ -24,15 +25,7 @@ const PROBE_CODE = hexToBytes("0x4360019003406000555b00");
 /** Every block-numbered fork through London from genesis. */
 const TO_LONDON = {
   chainId: 1,
-  homesteadBlock: 0,
-  eip150Block: 0,
-  eip158Block: 0,
-  byzantiumBlock: 0,
-  constantinopleBlock: 0,
-  petersburgBlock: 0,
-  istanbulBlock: 0,
-  berlinBlock: 0,
-  londonBlock: 0,
+  ...FORK_BLOCKS_TO_LONDON,
 };
 const CANCUN = parseChainSpec({ ...TO_LONDON, terminalTotalDifficulty: 0, shanghaiTime: 0, cancunTime: 0 });
 

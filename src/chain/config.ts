@@ -13,6 +13,23 @@ import { type BlobSchedule, blobBaseFee, blobScheduleFor, GAS_PER_BLOB } from ".
 import { Fork } from "../evm/forks.js";
 import { parseBigInt } from "../primitives/hex.js";
 
+/**
+ * go-ethereum's block-numbered forks from Homestead to London, every one at genesis: the
+ * `config` start of chains that begin on London or later (testnets, development chains).
+ */
+export const FORK_BLOCKS_TO_LONDON = {
+  homesteadBlock: 0,
+  eip150Block: 0,
+  eip155Block: 0,
+  eip158Block: 0,
+  byzantiumBlock: 0,
+  constantinopleBlock: 0,
+  petersburgBlock: 0,
+  istanbulBlock: 0,
+  berlinBlock: 0,
+  londonBlock: 0,
+} as const;
+
 /** The config fields Sonde reads; unknown fields are kept but ignored. */
 export interface ChainConfig {
   chainId: bigint;

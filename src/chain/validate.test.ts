@@ -3,6 +3,7 @@ import { Fork } from "../evm/forks.js";
 import { hexToBytes } from "../primitives/hex.js";
 import { EMPTY_TRIE_ROOT } from "../state/trie.js";
 import { EMPTY_UNCLE_HASH, type Header, withdrawalsRoot } from "./block.js";
+import { FORK_BLOCKS_TO_LONDON } from "./config.js";
 import { DAO_FORK_EXTRA_DATA } from "./dao.js";
 import {
   BlockValidationError,
@@ -18,15 +19,7 @@ import {
 
 const CANCUN = parseChainSpec({
   chainId: 1,
-  homesteadBlock: 0,
-  eip150Block: 0,
-  eip158Block: 0,
-  byzantiumBlock: 0,
-  constantinopleBlock: 0,
-  petersburgBlock: 0,
-  istanbulBlock: 0,
-  berlinBlock: 0,
-  londonBlock: 0,
+  ...FORK_BLOCKS_TO_LONDON,
   terminalTotalDifficulty: 0,
   shanghaiTime: 0,
   cancunTime: 0,

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FORK_BLOCKS_TO_LONDON } from "../chain/config.js";
 import { DEFAULT_TRACE_MAX_BYTES } from "../rpc/types.js";
 import { parseNodeOptions, startNode } from "./node.js";
 
@@ -132,16 +133,7 @@ describe("sonde node options", () => {
       JSON.stringify({
         config: {
           chainId: 4242,
-          homesteadBlock: 0,
-          eip150Block: 0,
-          eip155Block: 0,
-          eip158Block: 0,
-          byzantiumBlock: 0,
-          constantinopleBlock: 0,
-          petersburgBlock: 0,
-          istanbulBlock: 0,
-          berlinBlock: 0,
-          londonBlock: 0,
+          ...FORK_BLOCKS_TO_LONDON,
           terminalTotalDifficulty: 0,
           shanghaiTime: 0,
         },

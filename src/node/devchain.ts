@@ -19,6 +19,7 @@ import {
   HISTORY_STORAGE_ADDRESS,
   WITHDRAWAL_REQUEST_ADDRESS,
 } from "../block/system.js";
+import { FORK_BLOCKS_TO_LONDON } from "../chain/config.js";
 import { type Address, bigintToBytes, bigintToHex, bytesToBigInt, bytesToHex } from "../primitives/hex.js";
 import { privateKeyToAddress, SECP256K1_N } from "../primitives/secp256k1.js";
 
@@ -141,17 +142,8 @@ export function devGenesisJson(opts: DevGenesisOptions = {}): Record<string, unk
   for (const a of devAccounts()) alloc[a.address] = { balance: bigintToHex(DEV_BALANCE) };
   const config: Record<string, unknown> = {
     chainId: Number(opts.chainId ?? DEV_CHAIN_ID),
-    homesteadBlock: 0,
-    eip150Block: 0,
-    eip155Block: 0,
-    eip158Block: 0,
-    byzantiumBlock: 0,
-    constantinopleBlock: 0,
-    petersburgBlock: 0,
-    istanbulBlock: 0,
+    ...FORK_BLOCKS_TO_LONDON,
     muirGlacierBlock: 0,
-    berlinBlock: 0,
-    londonBlock: 0,
     arrowGlacierBlock: 0,
     grayGlacierBlock: 0,
     mergeNetsplitBlock: 0,

@@ -3,6 +3,7 @@
  * Hoodi), as go-ethereum's params/config.go defines them, written in the genesis
  * `config` format that parseChainSpec reads. Looked up by chain id or name.
  */
+import { FORK_BLOCKS_TO_LONDON } from "../chain/config.js";
 import { type ChainSpec, parseChainSpec } from "../chain/validate.js";
 
 const CANCUN_BLOBS = { target: 3, max: 6, baseFeeUpdateFraction: 3338477 };
@@ -10,20 +11,6 @@ const PRAGUE_BLOBS = { target: 6, max: 9, baseFeeUpdateFraction: 5007716 };
 const BPO1_BLOBS = { target: 10, max: 15, baseFeeUpdateFraction: 8346193 };
 const BPO2_BLOBS = { target: 14, max: 21, baseFeeUpdateFraction: 11684671 };
 const BLOBS = { cancun: CANCUN_BLOBS, prague: PRAGUE_BLOBS, bpo1: BPO1_BLOBS, bpo2: BPO2_BLOBS };
-
-/** Every block-numbered fork from genesis (the testnets). */
-const FROM_GENESIS = {
-  homesteadBlock: 0,
-  eip150Block: 0,
-  eip155Block: 0,
-  eip158Block: 0,
-  byzantiumBlock: 0,
-  constantinopleBlock: 0,
-  petersburgBlock: 0,
-  istanbulBlock: 0,
-  berlinBlock: 0,
-  londonBlock: 0,
-};
 
 const CONFIGS: Record<string, Record<string, unknown>> = {
   mainnet: {
@@ -55,7 +42,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   },
   sepolia: {
     chainId: 11155111,
-    ...FROM_GENESIS,
+    ...FORK_BLOCKS_TO_LONDON,
     muirGlacierBlock: 0,
     terminalTotalDifficulty: "17000000000000000",
     shanghaiTime: 1677557088,
@@ -69,7 +56,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   },
   holesky: {
     chainId: 17000,
-    ...FROM_GENESIS,
+    ...FORK_BLOCKS_TO_LONDON,
     terminalTotalDifficulty: 0,
     shanghaiTime: 1696000704,
     cancunTime: 1707305664,
@@ -82,7 +69,7 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   },
   hoodi: {
     chainId: 560048,
-    ...FROM_GENESIS,
+    ...FORK_BLOCKS_TO_LONDON,
     muirGlacierBlock: 0,
     terminalTotalDifficulty: 0,
     shanghaiTime: 0,

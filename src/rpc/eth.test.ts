@@ -1,5 +1,6 @@
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FORK_BLOCKS_TO_LONDON } from "../chain/config.js";
 import { devAccounts, devGenesisJson } from "../node/devchain.js";
 import { parseGenesis } from "../node/genesis.js";
 import { DevNode } from "../node/node.js";
@@ -335,16 +336,7 @@ describe("fees", () => {
       genesis: parseGenesis({
         config: {
           chainId: 4242,
-          homesteadBlock: 0,
-          eip150Block: 0,
-          eip155Block: 0,
-          eip158Block: 0,
-          byzantiumBlock: 0,
-          constantinopleBlock: 0,
-          petersburgBlock: 0,
-          istanbulBlock: 0,
-          berlinBlock: 0,
-          londonBlock: 0,
+          ...FORK_BLOCKS_TO_LONDON,
         },
         difficulty: "0x1",
         gasLimit: "0x1c9c380",

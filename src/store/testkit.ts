@@ -6,6 +6,7 @@
  */
 import type { Block, Header } from "../chain/block.js";
 import { EMPTY_UNCLE_HASH } from "../chain/block.js";
+import { FORK_BLOCKS_TO_LONDON } from "../chain/config.js";
 import { parseChainSpec } from "../chain/validate.js";
 import { type Address, bigintToBytes, concatBytes, hexToBytes } from "../primitives/hex.js";
 import { privateKeyToAddress } from "../primitives/secp256k1.js";
@@ -24,15 +25,7 @@ export const KILL: Address = "0x000000000000000000000000000000000000d1e0";
 
 export const SPEC = parseChainSpec({
   chainId: 1,
-  homesteadBlock: 0,
-  eip150Block: 0,
-  eip158Block: 0,
-  byzantiumBlock: 0,
-  constantinopleBlock: 0,
-  petersburgBlock: 0,
-  istanbulBlock: 0,
-  berlinBlock: 0,
-  londonBlock: 0,
+  ...FORK_BLOCKS_TO_LONDON,
   terminalTotalDifficulty: 0,
   shanghaiTime: 0,
 });
