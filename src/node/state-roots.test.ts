@@ -24,30 +24,32 @@ function fullRoot(node: DevNode): string {
   return bytesToHex(new StateDB(copy).stateRoot());
 }
 
+/** Submits a transaction from the first development account with its next nonce. */
+function send(node: DevNode, to: Address | null, data: string, value = 0n, gasLimit = 1_000_000n): void {
+  node.submit(
+    signTransaction(
+      {
+        type: 2,
+        chainId: 1337n,
+        nonce: node.pool.nextNonce(alice!.address),
+        maxPriorityFeePerGas: 1n,
+        maxFeePerGas: 100_000_000_000n,
+        gasLimit,
+        to,
+        value,
+        data: hexToBytes(data),
+        accessList: [],
+        yParity: 0,
+        r: 0n,
+        s: 0n,
+      },
+      alice!.key,
+    ),
+  );
+}
+
 function run(node: DevNode): void {
-  let nonce = 0n;
-  const send = (to: Address | null, data: string, value = 0n) =>
-    node.submit(
-      signTransaction(
-        {
-          type: 2,
-          chainId: 1337n,
-          nonce: nonce++,
-          maxPriorityFeePerGas: 1n,
-          maxFeePerGas: 100_000_000_000n,
-          gasLimit: 1_000_000n,
-          to,
-          value,
-          data: hexToBytes(data),
-          accessList: [],
-          yParity: 0,
-          r: 0n,
-          s: 0n,
-        },
-        alice!.key,
-      ),
-    );
-  send(null, `0x60078060095f395ff3${STORE_RUNTIME}`);
+  send(node, null, `0x60078060095f395ff3${STORE_RUNTIME}`);
   node.seal();
   const store = createAddress(alice!.address, 0n);
   let seed = 7;
@@ -65,11 +67,11 @@ function run(node: DevNode): void {
         // Write, overwrite or clear (value 0) one of 40 slots.
         const slot = BigInt(next() % 40);
         const value = next() % 4 === 0 ? 0n : BigInt(next());
-        send(store, `0x${word(slot)}${word(value)}`);
+        send(node, store, `0x${word(slot)}${word(value)}`);
       } else if (r < 8) {
-        send(`0x${(0x1000 + (next() % 50)).toString(16).padStart(40, "0")}`, "0x", 1n); // new or old account
+        send(node, `0x${(0x1000 + (next() % 50)).toString(16).padStart(40, "0")}`, "0x", 1n); // new or old account
       } else {
-        send(null, `0x60078060095f395ff3${STORE_RUNTIME}`); // another contract
+        send(node, null, `0x60078060095f395ff3${STORE_RUNTIME}`); // another contract
       }
     }
     node.seal();
@@ -104,26 +106,7 @@ describe("incremental state roots", () => {
       const again = new DevNode({ blockTime: 3600, store: { datadir: dir }, genesis, accounts });
       try {
         const before = again.head.block.header.number;
-        again.submit(
-          signTransaction(
-            {
-              type: 2,
-              chainId: 1337n,
-              nonce: again.pool.nextNonce(alice!.address),
-              maxPriorityFeePerGas: 1n,
-              maxFeePerGas: 100_000_000_000n,
-              gasLimit: 21_000n,
-              to: "0x00000000000000000000000000000000000000bb",
-              value: 5n,
-              data: new Uint8Array(0),
-              accessList: [],
-              yParity: 0,
-              r: 0n,
-              s: 0n,
-            },
-            alice!.key,
-          ),
-        );
+        send(again, "0x00000000000000000000000000000000000000bb", "0x", 5n, 21_000n);
         again.seal();
         expect(again.head.block.header.number).toBe(before + 1n);
         expect(bytesToHex(again.head.block.header.stateRoot)).toBe(fullRoot(again));

@@ -325,8 +325,8 @@ export class RpcServer {
     // whose writes time out).
     const send = (text: string) => {
       if (socket.readyState !== WebSocket.OPEN) return;
+      // A close frame would queue behind the unread data: the connection is cut.
       if (socket.bufferedAmount > this.maxWsBacklog) {
-        socket.close(1008, "client too slow: unread responses and notifications over the limit");
         socket.terminate();
         return;
       }
