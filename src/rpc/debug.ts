@@ -147,7 +147,7 @@ export function readTraceConfig(v: unknown, what: string, call = false): TraceCa
 }
 
 /** Spends `bytes` of the response's trace budget; past it, the request fails with its message. */
-export function spendOrFail(budget: OutputBudget, bytes: number): void {
+function spendOrFail(budget: OutputBudget, bytes: number): void {
   try {
     budget.spend(bytes);
   } catch (err) {
