@@ -9,10 +9,10 @@
  * revert is exact, including what a tracer was told: reverted changes are not re-reported.
  *
  * State roots: when the backend offers its tries (`StateReader.tries`: a sealed
- * MemoryState, the in-memory chain store's snapshots; the LMDB store's latest block) the
+ * MemoryState, the in-memory chain store's snapshots; the LMDB store's last blocks) the
  * root is those persistent tries (./ptrie.ts) updated with this StateDB's
- * `changedAccounts`, so a block costs its changes, not the whole state, and the store
- * derives the next block's tries the same way. Over any other backend (state tests,
+ * `changedAccounts` (`derivedTries`), so a block costs its changes, not the whole state,
+ * and the store keeps the same derived tries for the next block. Over any other backend (state tests,
  * remote state, older LMDB states) the root is built from every account (`entries`).
  * SONDE_CHECK_ROOTS=1 computes both ways and throws when they differ.
  */
